@@ -1,0 +1,1 @@
+"""Subcommands of the CLI that are not walks (lint, …)."""

@@ -1,0 +1,1 @@
+"""The headless engine: YAML source, loader, linter, conditions, walker and runner."""

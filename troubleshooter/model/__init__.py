@@ -1,0 +1,1 @@
+"""Frozen data types shared by every layer: playbooks, probe results, walk steps, reports."""

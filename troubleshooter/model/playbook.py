@@ -1,0 +1,150 @@
+"""The playbook model: frozen types built by the loader and read by the walker, TUI and docs.
+
+Every object keeps the `SourceRef` it came from so lint errors, docs and reports can point
+at `file:line:col`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from troubleshooter.errors import SourceRef
+from troubleshooter.i18n import Text
+
+
+class Applicability(StrEnum):
+    """How much consent a remediation needs; ordered from harmless to risky."""
+
+    DISPLAY_ONLY = "display-only"
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    CRITICAL = "critical"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A closed predicate over statuses, facts and inputs (see engine.conditions)."""
+
+    op: str  # status | fact | input | all | any | not | always
+    subject: str | None = None  # fact path or input key
+    of: str | None = None  # node id whose facts are read (default: the current node)
+    test: str | None = None  # equals | in | exists | lt | le | gt | ge | matches | truthy
+    value: Any = None
+    children: tuple[Condition, ...] = ()
+    ref: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class Branch:
+    when: Condition
+    next: str
+    why: Text | None = None
+    ref: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: Text | None = None
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    key: str
+    description: Text | None = None
+    default: str | None = None
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    ref: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    title: Text
+    url: str
+    verified_on: str | None = None
+
+
+@dataclass(frozen=True)
+class Remediation:
+    id: str
+    title: Text
+    applicability: Applicability
+    steps: tuple[Text, ...] = ()
+    commands: tuple[str, ...] = ()
+    action: str | None = None  # a registered action (remediation issue)
+    action_args: dict[str, Any] = field(default_factory=dict)
+    ref: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    """Base for the three node kinds; `id` is stable and used in reports and answers."""
+
+    id: str
+    title: Text
+    ref: SourceRef
+
+
+@dataclass(frozen=True)
+class CheckNode(Node):
+    probe: str
+    args: dict[str, Any] = field(default_factory=dict)
+    branches: tuple[Branch, ...] = ()
+    otherwise: str | None = None
+    description: Text | None = None
+    when_headless: str | None = None  # reserved for in-kernel-only checks
+
+
+@dataclass(frozen=True)
+class QuestionNode(Node):
+    key: str
+    prompt: Text | None = None
+    choices: tuple[Choice, ...] = ()
+    default: str | None = None
+    branches: tuple[Branch, ...] = ()
+    otherwise: str | None = None
+
+
+@dataclass(frozen=True)
+class DiagnosisNode(Node):
+    verdict: str  # problem | healthy | inconclusive
+    cause: str | None = None
+    severity: Severity = Severity.ERROR
+    explanation: Text | None = None
+    remediations: tuple[str, ...] = ()
+    references: tuple[Reference, ...] = ()
+    verified_on: str | None = None
+
+
+@dataclass(frozen=True)
+class Playbook:
+    id: str
+    title: Text
+    summary: Text | None
+    symptoms: tuple[Text, ...]
+    inputs: dict[str, InputSpec]
+    start: str
+    nodes: dict[str, Node]
+    remediations: dict[str, Remediation]
+    path: str
+    ref: SourceRef
+    tags: tuple[str, ...] = ()
+
+    def edges(self, node_id: str) -> list[str]:
+        """Ids a node can lead to, in branch order (otherwise last)."""
+        node = self.nodes[node_id]
+        if isinstance(node, CheckNode | QuestionNode):
+            targets = [b.next for b in node.branches]
+            if node.otherwise:
+                targets.append(node.otherwise)
+            return targets
+        return []

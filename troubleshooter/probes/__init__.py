@@ -1,0 +1,102 @@
+"""The probe registry: every probe is a small function of a context that returns data.
+
+Probe modules in this package register themselves with `@probe(...)`. They import heavy
+SDKs (huggingface_hub, pynvml, psutil) inside the function body only, so loading the registry
+(for lint, docs or `--list`) stays cheap. Modules are discovered automatically: adding a file
+here with decorated functions is all it takes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from troubleshooter.model.result import ProbeResult
+    from troubleshooter.probes.context import ProbeContext
+
+ProbeFunc = Callable[..., "ProbeResult"]
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    """A registered probe: what it checks, which facts it returns, how long it may take."""
+
+    name: str
+    func: ProbeFunc
+    summary: str
+    doc: str
+    facts: dict[str, str] = field(default_factory=dict)
+    params: tuple[str, ...] = ()
+    required_params: tuple[str, ...] = ()
+    network: bool = False
+    deadline_s: float | None = None  # None: the run's --timeout
+    in_kernel_only: bool = False
+
+
+_REGISTRY: dict[str, ProbeSpec] = {}
+_LOADED = False
+
+
+def probe(
+    name: str,
+    *,
+    facts: dict[str, str] | None = None,
+    network: bool = False,
+    deadline_s: float | None = None,
+    in_kernel_only: bool = False,
+) -> Callable[[ProbeFunc], ProbeFunc]:
+    """Register `func(ctx, **args) -> ProbeResult` under `name` (dotted, e.g. `hub.whoami`)."""
+
+    def decorate(func: ProbeFunc) -> ProbeFunc:
+        doc = inspect.getdoc(func) or ""
+        sig = inspect.signature(func)
+        params = [p for p in list(sig.parameters.values())[1:] if p.kind is p.KEYWORD_ONLY or p.kind is p.POSITIONAL_OR_KEYWORD]
+        if name in _REGISTRY and _REGISTRY[name].func is not func:
+            raise ValueError(f"probe {name!r} registered twice")
+        _REGISTRY[name] = ProbeSpec(
+            name=name,
+            func=func,
+            summary=doc.split("\n\n")[0].replace("\n", " ").strip(),
+            doc=doc,
+            facts=dict(facts or {}),
+            params=tuple(p.name for p in params),
+            required_params=tuple(p.name for p in params if p.default is inspect.Parameter.empty),
+            network=network,
+            deadline_s=deadline_s,
+            in_kernel_only=in_kernel_only,
+        )
+        return func
+
+    return decorate
+
+
+def _load_all() -> None:
+    global _LOADED
+    if _LOADED:
+        return
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_") and info.name not in ("context",):
+            importlib.import_module(f"{__name__}.{info.name}")
+    _LOADED = True
+
+
+def registry() -> dict[str, ProbeSpec]:
+    """All probes, by name (importing every probe module once)."""
+    _load_all()
+    return dict(_REGISTRY)
+
+
+def get(name: str) -> ProbeSpec | None:
+    _load_all()
+    return _REGISTRY.get(name)
+
+
+def call(spec: ProbeSpec, ctx: ProbeContext, args: dict[str, Any]) -> ProbeResult:
+    """Invoke a probe with only the arguments it declares (extra keys were rejected by lint)."""
+    accepted = {k: v for k, v in args.items() if k in spec.params}
+    return spec.func(ctx, **accepted)

@@ -1,0 +1,130 @@
+"""The file path of a download: resolve metadata, the data plane it redirects to, and Xet.
+
+A mirror (HF_ENDPOINT) can answer metadata yet send the bytes to a host nobody can reach,
+and Xet-backed files are fetched from a CAS host named only in the Hub's token answer. Both
+stall "Fetching N files: 0%" with a healthy-looking endpoint, so we follow the Hub's own
+answers to those hosts, and only to those hosts.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from troubleshooter.model.result import ProbeResult, failed, passed, skipped, unknown, warned
+from troubleshooter.probes import probe
+from troubleshooter.probes._hubhttp import classify, effective_endpoint, host_port, install_bounded_client
+from troubleshooter.probes.colab import installed_version
+from troubleshooter.probes.context import ProbeContext
+from troubleshooter.probes.env import truthy
+from troubleshooter.probes.hub import _dead, walk_token
+from troubleshooter.probes.net import proxy_for, tcp_connect
+from troubleshooter.redact import scrub
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _reach(ctx: ProbeContext, url: str, budget: float) -> dict[str, Any]:
+    """Can the bytes at `url` be reached? Through the proxy the environment selects, if any."""
+    proxy, _ = proxy_for(url, ctx.env)
+    target = proxy if proxy else url
+    host, port = host_port(target if "://" in target else f"http://{target}")
+    result = tcp_connect(host, port, budget)
+    result["via_proxy"] = bool(proxy)
+    result["host"] = urlsplit(url).hostname
+    return result
+
+
+@probe(
+    "hub.file",
+    network=True,
+    facts={
+        "filename": "the file whose metadata was resolved",
+        "kind": "ok | not-hub | data-plane-unreachable | xet-blocked | rate-limited | gated | repo-not-found | …",
+        "commit": "X-Repo-Commit of the answer (missing on non-Hub servers)",
+        "size": "size announced for the file",
+        "redirect_host": "host the bytes are served from, when it differs from the endpoint",
+        "xet": "the file is stored in Xet (X-Xet-Hash)",
+        "xet_enabled": "hf_xet installed and HF_HUB_DISABLE_XET not set",
+        "cas_host": "Xet storage host named by the Hub's xet read-token answer",
+    },
+)
+def file_probe(
+    ctx: ProbeContext, repo: str | None = None, filename: str | None = None, repo_type: str = "model",
+    revision: str = "main",
+) -> ProbeResult:
+    """Resolve one file the way a download does and check the hosts its bytes come from."""
+    from huggingface_hub import get_hf_file_metadata, hf_hub_url
+    from huggingface_hub.utils import build_hf_headers
+
+    if not repo:
+        return skipped("no repo given", kind=None)
+    if (dead := _dead(ctx)) is not None:
+        return dead
+    filename = filename or "config.json"
+    endpoint = effective_endpoint()
+    token, _ = walk_token(ctx)
+    install_bounded_client(max(0.2, ctx.time_left() - 0.3))
+    url = hf_hub_url(repo, filename, repo_type=repo_type, revision=revision, endpoint=endpoint)
+    facts: dict[str, Any] = {"repo": repo, "filename": filename, "endpoint": endpoint}
+    start = time.monotonic()
+    try:
+        meta = get_hf_file_metadata(url, token=token or False, timeout=max(0.2, ctx.time_left() - 0.5), endpoint=endpoint)
+    except Exception as exc:
+        facts.update(classify(exc))
+        kind = facts["kind"]
+        if kind == "not-hub":
+            return failed(f"{endpoint} answered the file request without Hub headers (X-Repo-Commit/ETag)", **facts)
+        if kind == "rate-limited":
+            return failed(f"resolving {filename} answered 429: rate limited", **facts)
+        if kind in ("gated", "repo-not-found", "invalid-token", "entry-not-found", "not-found"):
+            return failed(f"resolving {filename} was refused ({facts.get('status_code')} {kind})", **facts)
+        return unknown(f"could not resolve {filename}: {facts['exception']}", **facts)
+    facts.update(kind="ok", commit=meta.commit_hash, etag_present=bool(meta.etag), size=meta.size,
+                 elapsed_s=round(time.monotonic() - start, 3))
+    if not meta.commit_hash or not meta.etag:
+        facts["kind"] = "not-hub"
+        return failed(f"{endpoint} answered the file request without X-Repo-Commit/ETag: not a Hub", **facts)
+    xet = meta.xet_file_data is not None
+    xet_enabled = xet and not truthy(ctx.env.get("HF_HUB_DISABLE_XET")) and installed_version("hf_xet") is not None
+    facts.update(xet=xet, xet_enabled=xet_enabled, hf_xet_version=installed_version("hf_xet"))
+    if xet_enabled:
+        return _check_xet(ctx, meta, token, facts)
+    location = meta.location or url
+    if _origin(location) != _origin(url):
+        facts["redirect_host"] = urlsplit(location).hostname
+        reach = _reach(ctx, location, min(3.0, max(0.2, ctx.time_left() - 0.2)))
+        facts["data_plane"] = reach
+        if reach["state"] != "ok":
+            facts["kind"] = "data-plane-unreachable"
+            return failed(f"metadata comes from {endpoint} but the bytes are served by {facts['redirect_host']}, "
+                          f"which is {reach['state']}", **facts)
+    return passed(f"{filename} resolves at commit {str(meta.commit_hash)[:12]} and its bytes are reachable", **facts)
+
+
+def _check_xet(ctx: ProbeContext, meta: Any, token: str | None, facts: dict[str, Any]) -> ProbeResult:
+    """Ask the Hub for the Xet CAS host (as hf_xet would) and try to reach it."""
+    from huggingface_hub.utils import build_hf_headers
+    from huggingface_hub.utils._xet import refresh_xet_connection_info
+
+    try:
+        info = refresh_xet_connection_info(file_data=meta.xet_file_data, headers=build_hf_headers(token=token or False))
+    except Exception as exc:
+        err = classify(exc) if not isinstance(exc, ValueError) else {"kind": "other", "exception": "ValueError"}
+        facts.update(xet_token_error=err)
+        facts["kind"] = "xet-blocked"
+        return failed(f"the file is stored in Xet but the Hub's xet read-token request failed ({err['exception']})", **facts)
+    cas = str(info.endpoint)
+    facts["cas_host"] = urlsplit(cas).hostname
+    reach = _reach(ctx, cas, min(3.0, max(0.2, ctx.time_left() - 0.2)))
+    facts["cas_reach"] = reach
+    if reach["state"] != "ok":
+        facts["kind"] = "xet-blocked"
+        return failed(f"the file is stored in Xet and its storage host {facts['cas_host']} is {reach['state']}", **facts)
+    return passed(f"Xet storage host {facts['cas_host']} accepts connections", **facts)
+
+

@@ -1,0 +1,177 @@
+"""Network reachability probes: proxies and the Hub endpoint, each bounded by its deadline.
+
+They contact only what the user's configuration names: the effective endpoint
+(huggingface_hub's own resolution of HF_ENDPOINT) and the proxy the environment selects for it.
+A dead endpoint is remembered in the walk's memo so no later probe waits on it again.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
+
+from troubleshooter.model.result import ProbeResult, failed, passed, unknown, warned
+from troubleshooter.probes import probe
+from troubleshooter.probes._hubhttp import classify, effective_endpoint, host_port, install_bounded_client
+from troubleshooter.probes.context import ProbeContext
+from troubleshooter.redact import scrub
+
+DEAD_ENDPOINT = "net.dead_endpoint"
+
+
+def tcp_connect(host: str, port: int, timeout_s: float) -> dict[str, Any]:
+    """Open and close one TCP connection; say refused / dns / timeout / ok and how long it took."""
+    start = time.monotonic()
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return {"state": "dns", "error": str(exc), "elapsed_s": round(time.monotonic() - start, 3)}
+    last: dict[str, Any] = {"state": "unreachable"}
+    for family, kind, proto, _, address in infos[:3]:
+        sock = socket.socket(family, kind, proto)
+        sock.settimeout(max(0.05, timeout_s - (time.monotonic() - start)))
+        try:
+            sock.connect(address)
+            return {"state": "ok", "address": address[0], "elapsed_s": round(time.monotonic() - start, 3)}
+        except ConnectionRefusedError:
+            last = {"state": "refused", "address": address[0]}
+        except TimeoutError:
+            last = {"state": "timeout", "address": address[0]}
+        except OSError as exc:
+            last = {"state": "unreachable", "address": address[0], "error": exc.strerror or str(exc)}
+        finally:
+            sock.close()
+    last["elapsed_s"] = round(time.monotonic() - start, 3)
+    return last
+
+
+def proxy_for(url: str, env: dict[str, str] | Any) -> tuple[str | None, str | None]:
+    """The proxy URL the environment selects for `url` and the variable that set it (or None).
+
+    Mirrors the conventions httpx and urllib share: lower-case names win, ALL_PROXY is the
+    fallback, NO_PROXY exempts hosts (suffix match, `*` for all).
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme or "https"
+    chosen: tuple[str | None, str | None] = (None, None)
+    for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "all_proxy", "ALL_PROXY"):
+        value = env.get(name)
+        if value:
+            chosen = (value, name)
+            break
+    if chosen[0] is None:
+        return chosen
+    no_proxy = env.get("no_proxy") or env.get("NO_PROXY") or ""
+    host = parts.hostname or ""
+    if no_proxy and urllib.request.proxy_bypass_environment(host, {"no": no_proxy}):
+        return None, "NO_PROXY"
+    return chosen
+
+
+@probe(
+    "net.proxy",
+    network=True,
+    facts={
+        "endpoint": "the Hub endpoint whose traffic is checked",
+        "proxy": "proxy URL selected for the endpoint (credentials removed), or null",
+        "proxy_variable": "which variable selected it (or NO_PROXY when exempted)",
+        "state": "none | bypassed | ok | refused | timeout | dns | unreachable",
+        "proxy_variables": "proxy-related variables that are set (names only)",
+    },
+)
+def proxy_probe(ctx: ProbeContext, endpoint: str | None = None) -> ProbeResult:
+    """Check whether a proxy variable routes Hub traffic to a proxy that refuses or never answers.
+
+    httpx (used by huggingface_hub) honours HTTP(S)_PROXY / ALL_PROXY and does not exempt
+    loopback by itself, so a leftover proxy variable silently breaks every request.
+    """
+    url = endpoint or effective_endpoint()
+    names = sorted(k for k in ctx.env if k.lower() in {"http_proxy", "https_proxy", "all_proxy", "no_proxy"} and ctx.env[k])
+    proxy, variable = proxy_for(url, ctx.env)
+    base: dict[str, Any] = {"endpoint": url, "proxy_variables": names, "proxy_variable": variable}
+    if proxy is None:
+        state = "bypassed" if variable == "NO_PROXY" else "none"
+        return passed(f"no proxy applies to {url}" + (" (exempted by NO_PROXY)" if state == "bypassed" else ""),
+                      **base, proxy=None, state=state)
+    shown = scrub(proxy)
+    host, port = host_port(proxy if "://" in proxy else f"http://{proxy}")
+    result = tcp_connect(host, port, min(ctx.time_left() - 0.1, 3.0))
+    state = result["state"]
+    facts = {**base, "proxy": shown, "state": state, "elapsed_s": result.get("elapsed_s")}
+    if state == "ok":
+        return passed(f"{variable} routes {url} through {shown}, which accepts connections", **facts)
+    words = {"refused": "refuses connections", "timeout": "does not answer", "dns": "has a name that does not resolve"}
+    return failed(f"{variable}={shown} routes Hub traffic to a proxy that {words.get(state, 'cannot be reached')}", **facts)
+
+
+@probe(
+    "net.endpoint",
+    network=True,
+    facts={
+        "endpoint": "effective endpoint (huggingface_hub constants)",
+        "endpoint_source": "HF_ENDPOINT or default",
+        "kind": "ok | refused | dns | connect-timeout | read-timeout | proxy | not-hub | network | offline",
+        "status_code": "HTTP status of the API probe request",
+        "content_type": "content type of the API answer",
+        "elapsed_s": "seconds until the answer (or the failure)",
+    },
+)
+def endpoint_probe(ctx: ProbeContext) -> ProbeResult:
+    """Ask the effective endpoint one small API question through huggingface_hub's own client.
+
+    Distinguishes refused, unresolvable and silent endpoints (the classic "Fetching 0%"
+    hang behind a firewall that drops packets) from an endpoint that answers but is not a Hub
+    (a captive portal or a wrong HF_ENDPOINT: no JSON from its API).
+    """
+    from huggingface_hub.utils import get_session
+
+    url = effective_endpoint()
+    source = "HF_ENDPOINT" if ctx.env.get("HF_ENDPOINT") else "default"
+    base: dict[str, Any] = {"endpoint": url, "endpoint_source": source}
+    budget = max(0.2, ctx.time_left() - 0.3)
+    install_bounded_client(budget)
+    start = time.monotonic()
+    try:
+        response = get_session().get(f"{url}/api/models", params={"limit": 1}, timeout=budget)
+    except Exception as exc:
+        facts = {**base, **classify(exc), "elapsed_s": round(time.monotonic() - start, 3)}
+        kind = facts["kind"]
+        if kind in {"refused", "dns", "connect-timeout", "read-timeout", "network", "proxy"}:
+            ctx.remember(DEAD_ENDPOINT, {"endpoint": url, "kind": kind})
+        words = {
+            "refused": "refuses connections", "dns": "does not resolve",
+            "connect-timeout": "does not accept connections in time",
+            "read-timeout": f"accepts connections but sends nothing back within {budget:.1f} s",
+            "offline": "is not contacted: offline mode is on",
+        }
+        return failed(f"{url} {words.get(kind, 'cannot be reached')} ({facts['exception']})", **facts)
+    elapsed = round(time.monotonic() - start, 3)
+    content_type = response.headers.get("content-type", "")
+    facts = {**base, "status_code": response.status_code, "content_type": content_type, "elapsed_s": elapsed}
+    hub_like = "json" in content_type.lower() and response.status_code < 500
+    if response.status_code == 429:
+        return warned(f"{url} answers 429 Too Many Requests", **facts, kind="rate-limited",
+                      retry_after=response.headers.get("Retry-After"))
+    if not hub_like:
+        return failed(f"{url} answers HTTP {response.status_code} ({content_type or 'no content type'}), not a Hub API",
+                      **facts, kind="not-hub")
+    return passed(f"{url} answers like a Hub in {elapsed:.2f} s", **facts, kind="ok")
+
+
+@probe(
+    "net.connect",
+    network=True,
+    facts={"url": "the URL whose host was contacted", "state": "ok | refused | timeout | dns | unreachable"},
+)
+def connect_probe(ctx: ProbeContext, url: str | None = None) -> ProbeResult:
+    """Open one TCP connection to the host of a URL the Hub or the configuration named."""
+    if not url:
+        return unknown("no URL to contact", url=None, state=None)
+    host, port = host_port(url)
+    result = tcp_connect(host, port, ctx.time_left() - 0.1)
+    if result["state"] == "ok":
+        return passed(f"{host}:{port} accepts connections", url=scrub(url), **result)
+    return failed(f"{host}:{port}: {result['state']}", url=scrub(url), **result)

@@ -1,0 +1,1 @@
+"""Report renderers: JSON, Markdown (pasteable into a GitHub issue), self-contained HTML, text."""

@@ -1,0 +1,100 @@
+"""Render a report dict as Markdown, HTML or terminal text.
+
+Jinja2 with autoescape for HTML (playbook text may contain markup; it must come out inert);
+Markdown escapes table pipes and backticks itself. Every output is scrubbed once more as a
+last line of defence, although facts were already redacted when they were created.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from troubleshooter.redact import scrub
+
+TEMPLATES = Path(__file__).parent / "templates"
+VERDICT_WORDS = {
+    "healthy": "Healthy — nothing found wrong",
+    "problem": "Problem found",
+    "inconclusive": "Inconclusive",
+    "needs-input": "Needs input",
+}
+
+
+def _md(value: Any) -> str:
+    """Make a value safe inside a Markdown table cell or inline text."""
+    text = "" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\n", " ").replace("`", "'")
+
+
+def _facts_json(facts: Any) -> str:
+    return json.dumps(facts, ensure_ascii=False, sort_keys=True, default=str)
+
+
+@cache
+def _env(autoescape: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = _md
+    env.filters["facts_json"] = _facts_json
+    env.globals["verdict_words"] = VERDICT_WORDS
+    return env
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    return scrub(_env(False).get_template("report.md.j2").render(r=report))
+
+
+def render_html(report: dict[str, Any], *, fragment: bool = False) -> str:
+    return scrub(_env(True).get_template("report.html.j2").render(r=report, fragment=fragment))
+
+
+def render_json(report: dict[str, Any]) -> str:
+    return scrub(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+def render_text(report: dict[str, Any]) -> str:
+    """A readable summary for a terminal (what `--playbook X` prints without --json)."""
+    lines = [f"{report['playbook_title']} ({report['playbook']})", ""]
+    for step in report["steps"]:
+        status = step.get("status") or "-"
+        probe = step.get("probe") or "question"
+        lines.append(f"  [{status:>7}] {step['node']:<22} {probe:<18} {step.get('evidence', '')}")
+    lines.append("")
+    verdict = report["verdict"]
+    diag = report.get("diagnosis")
+    lines.append(f"Verdict: {VERDICT_WORDS.get(verdict, verdict)}")
+    if diag:
+        lines.append(f"Cause:   {diag['cause']} — {diag['title']} ({diag['severity']})")
+        if diag.get("explanation"):
+            lines.append("")
+            lines.append("  " + diag["explanation"])
+    elif report.get("outcome"):
+        lines.append(f"         {report['outcome']['title']}")
+    if report.get("missing_input"):
+        lines.append(f"Missing: pass --answer {report['missing_input']}=VALUE")
+    if report.get("timed_out"):
+        lines.append(f"Timed out: {', '.join(report['timed_out'])} (deadline {report['timeout_s']} s)")
+    for rem in report.get("remediations", []):
+        lines.append("")
+        lines.append(f"Fix [{rem['applicability']}]: {rem['title']}")
+        for step_text in rem.get("steps", []):
+            lines.append(f"  - {step_text}")
+        for cmd in rem.get("commands", []):
+            lines.append(f"    $ {cmd}")
+    if diag and diag.get("references"):
+        lines.append("")
+        lines.append("References:")
+        for ref in diag["references"]:
+            lines.append(f"  - {ref['title']}: {ref['url']}")
+    return scrub("\n".join(lines) + "\n")
