@@ -58,7 +58,7 @@ def lint_playbook(pb: Playbook) -> list[PlaybookError]:
         if isinstance(node, CheckNode):
             spec = registry.get(node.probe)
             if spec is None:
-                errors.append(PlaybookError(node.ref, f"unknown probe {node.probe!r} in node {node.id!r}"))
+                errors.append(PlaybookError(node.probe_ref or node.ref, f"unknown probe {node.probe!r} in node {node.id!r}"))
             else:
                 for arg in node.args:
                     if arg not in spec.params:

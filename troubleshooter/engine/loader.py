@@ -217,6 +217,7 @@ def _node(node_id: str, raw: Located, errs: _Errors) -> Node | None:
             branches=_branches(body, errs),
             otherwise=_ident(body.get("otherwise"), "otherwise", errs),
             description=_text(body.get("description"), "description", errs),
+            probe_ref=body["probe"].ref,
         )
     if kind == "question":
         key = _ident(body.get("key"), "key", errs)

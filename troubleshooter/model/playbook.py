@@ -101,7 +101,7 @@ class CheckNode(Node):
     branches: tuple[Branch, ...] = ()
     otherwise: str | None = None
     description: Text | None = None
-    when_headless: str | None = None  # reserved for in-kernel-only checks
+    probe_ref: SourceRef | None = None  # where the probe name is written (lint points there)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,84 @@
+"""The pure walker: results choose branches, answers fill questions, back and override work."""
+
+from __future__ import annotations
+
+from troubleshooter.engine import walker
+from troubleshooter.engine.loader import parse_playbook
+from troubleshooter.model.result import ProbeResult, Status
+
+TEXT = """\
+id: w
+title: W
+inputs:
+  root: {default: /content/drive}
+  target: {default: '${root}/MyDrive'}
+start: a
+nodes:
+  a:
+    type: check
+    probe: fs.mount
+    args: {path: '${target}'}
+    branches:
+      - when: {status: timeout}
+        next: hung
+      - when: {all: [{fact: size, gt: 10}, {not: {fact: name, matches: '^tmp'}}]}
+        next: q
+    otherwise: ok
+  q:
+    type: question
+    key: flushed
+    choices: ['yes', 'no']
+    branches:
+      - when: {input: flushed, equals: 'no'}
+        next: bad
+    otherwise: ok
+  hung: {type: diagnosis, cause: drive-mount-hung, title: Hung, remediations: [r]}
+  bad: {type: diagnosis, cause: drive-unflushed, title: Unflushed, remediations: [r]}
+  ok: {type: diagnosis, verdict: healthy, title: OK}
+remediations:
+  r: {title: R, applicability: display-only}
+"""
+
+
+def _pb():  # type: ignore[no-untyped-def]
+    return parse_playbook(TEXT, "w.yaml")
+
+
+def test_defaults_refer_to_other_inputs_and_args_are_substituted() -> None:
+    session = walker.begin(_pb(), {"root": "/mnt/d"})
+    request = walker.pending(session)
+    assert isinstance(request, walker.ProbeRequest)
+    assert request.args == {"path": "/mnt/d/MyDrive"}
+
+
+def test_timeout_status_routes_explicitly() -> None:
+    session = walker.advance(walker.begin(_pb(), {}), ProbeResult(Status.TIMEOUT, {}, "slow"))
+    assert session.verdict == "problem" and session.outcome == "hung"
+
+
+def test_fact_predicates_then_question_answer() -> None:
+    session = walker.advance(walker.begin(_pb(), {}), ProbeResult(Status.PASS, {"size": 11, "name": "x"}))
+    assert isinstance(walker.pending(session), walker.QuestionRequest)
+    done = walker.answer(session, "no")
+    assert done.outcome == "bad" and done.steps[-1].answer == "no"
+    assert walker.answer(session, "yes").verdict == "healthy"
+
+
+def test_back_returns_to_the_previous_node_and_forgets_the_answer() -> None:
+    session = walker.advance(walker.begin(_pb(), {}), ProbeResult(Status.PASS, {"size": 11, "name": "x"}))
+    done = walker.answer(session, "no")
+    again = walker.back(done)
+    assert again.current == "q" and not again.done and "flushed" not in again.inputs
+
+
+def test_override_is_recorded_with_the_recommendation() -> None:
+    session = walker.advance(walker.begin(_pb(), {}), ProbeResult(Status.PASS, {"size": 1}), override="hung")
+    step = session.steps[-1]
+    assert step.overridden and step.recommended == "ok" and step.next == "hung"
+    assert step.to_dict()["overridden"] is True
+
+
+def test_walker_is_pure_sessions_are_not_mutated() -> None:
+    start = walker.begin(_pb(), {})
+    walker.advance(start, ProbeResult(Status.TIMEOUT, {}))
+    assert start.steps == () and start.current == "a"
