@@ -10,7 +10,6 @@ import json
 import platform
 import sys
 from datetime import UTC, datetime
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from troubleshooter import __version__
@@ -26,6 +25,8 @@ VERSIONED = ("huggingface_hub", "hf_xet", "filelock", "transformers", "torch", "
 
 def installed_versions() -> dict[str, str | None]:
     """Versions of the packages that matter, read from metadata (nothing is imported)."""
+    from importlib import metadata
+
     out: dict[str, str | None] = {}
     for dist in VERSIONED:
         try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import socket
 import time
-import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,6 +63,8 @@ def proxy_for(url: str, env: dict[str, str] | Any) -> tuple[str | None, str | No
             break
     if chosen[0] is None:
         return chosen
+    import urllib.request
+
     no_proxy = env.get("no_proxy") or env.get("NO_PROXY") or ""
     host = parts.hostname or ""
     if no_proxy and urllib.request.proxy_bypass_environment(host, {"no": no_proxy}):
