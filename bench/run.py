@@ -28,8 +28,14 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def _env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "LANG": "C.UTF-8",
-           "HF_HUB_DISABLE_TELEMETRY": "1", "NO_PROXY": "127.0.0.1,localhost", "HF_HUB_DISABLE_XET": "1"}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "HF_HUB_DISABLE_XET": "1",
+    }
     env.update(extra or {})
     return env
 
@@ -39,7 +45,9 @@ def measure(argv: list[str], env: dict[str, str], runs: int) -> tuple[float, flo
     walls, rss, code = [], [], 0
     for _ in range(runs):
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         walls.append(time.perf_counter() - start)
         rss.append(usage.ru_maxrss / 1024)
@@ -110,19 +118,47 @@ def main() -> int:
     repo = FakeRepo("acme/tiny", files=[FakeFile("config.json", b"{}"), FakeFile("model.safetensors", size=1 << 20)])
     with FakeHub(users=[FakeUser(token, "alice")], repos=[repo]) as hub:
         env = _env(home, {"HF_ENDPOINT": hub.url, "HF_TOKEN": token})
-        walk, walk_rss, code = measure([*ts, "--playbook", "fetching-stuck", "--json", "--answer", "repo=acme/tiny"], env, args.runs)
-    lines.append(row("healthy fetching-stuck walk (loopback Hub)", walk, hf_env,
-                     f"peak {walk_rss:.0f} MiB; exit {code}; target <= 1.0x hf env"))
+        walk, walk_rss, code = measure(
+            [*ts, "--playbook", "fetching-stuck", "--json", "--answer", "repo=acme/tiny"], env, args.runs
+        )
+    lines.append(
+        row(
+            "healthy fetching-stuck walk (loopback Hub)",
+            walk,
+            hf_env,
+            f"peak {walk_rss:.0f} MiB; exit {code}; target <= 1.0x hf env",
+        )
+    )
 
-    hang_cases: list[tuple[str, Callable[[], object]]] = [("silent endpoint (accepts, never answers)", Blackhole),
-                                                         ("refused port", closed_port_url)]
+    hang_cases: list[tuple[str, Callable[[], object]]] = [
+        ("silent endpoint (accepts, never answers)", Blackhole),
+        ("refused port", closed_port_url),
+    ]
     for name, factory in hang_cases:
         with factory() as dead:  # type: ignore[attr-defined]
             env = _env(home, {"HF_ENDPOINT": dead.url, "HF_TOKEN": token})
-            wall, _, code = measure([*ts, "--playbook", "fetching-stuck", "--json", "--timeout", str(args.timeout),
-                                     "--answer", "repo=acme/tiny"], env, 1)
-        lines.append(row(f"walk, {name}", wall, args.timeout,
-                         f"ratio vs the {args.timeout:g} s deadline; exit {code}; target <= deadline + 1 s"))
+            wall, _, code = measure(
+                [
+                    *ts,
+                    "--playbook",
+                    "fetching-stuck",
+                    "--json",
+                    "--timeout",
+                    str(args.timeout),
+                    "--answer",
+                    "repo=acme/tiny",
+                ],
+                env,
+                1,
+            )
+        lines.append(
+            row(
+                f"walk, {name}",
+                wall,
+                args.timeout,
+                f"ratio vs the {args.timeout:g} s deadline; exit {code}; target <= deadline + 1 s",
+            )
+        )
     lines.extend(_hung_mount(ts, home, args.timeout))
     lines.extend(_tui())
     lines.extend(_scale(tmp, ts, home, quick=args.quick))
@@ -142,7 +178,9 @@ def _hung_mount(ts: list[str], home: Path, timeout: float) -> list[str]:
     source.mkdir()
     mount.mkdir()
     (source / "MyDrive").mkdir()
-    proc = subprocess.Popen(["bindfs", "-f", "-o", "subtype=drive,attr_timeout=0,entry_timeout=0", str(source), str(mount)])
+    proc = subprocess.Popen(
+        ["bindfs", "-f", "-o", "subtype=drive,attr_timeout=0,entry_timeout=0", str(source), str(mount)]
+    )
     try:
         for _ in range(50):
             if os.path.ismount(mount):
@@ -150,11 +188,30 @@ def _hung_mount(ts: list[str], home: Path, timeout: float) -> list[str]:
             time.sleep(0.1)
         os.kill(proc.pid, signal.SIGSTOP)
         start = time.perf_counter()
-        result = subprocess.run([*ts, "--playbook", "drive-not-syncing", "--json", "--timeout", str(timeout),
-                                 "--answer", f"drive_root={mount}"], env=_env(home), capture_output=True, timeout=120)
+        result = subprocess.run(
+            [
+                *ts,
+                "--playbook",
+                "drive-not-syncing",
+                "--json",
+                "--timeout",
+                str(timeout),
+                "--answer",
+                f"drive_root={mount}",
+            ],
+            env=_env(home),
+            capture_output=True,
+            timeout=120,
+        )
         wall = time.perf_counter() - start
-        return [row("walk, hung FUSE mount (drive-not-syncing)", wall, timeout,
-                    f"ratio vs the {timeout:g} s deadline; exit {result.returncode}")]
+        return [
+            row(
+                "walk, hung FUSE mount (drive-not-syncing)",
+                wall,
+                timeout,
+                f"ratio vs the {timeout:g} s deadline; exit {result.returncode}",
+            )
+        ]
     finally:
         os.kill(proc.pid, signal.SIGCONT)
         subprocess.run(["fusermount", "-u", str(mount)], capture_output=True)
@@ -167,7 +224,9 @@ def _tui() -> list[str]:
     if not script.exists():
         return ["| TUI first paint / key latency | skipped | - | bench/tui_latency.py not present |"]
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
-    return [line for line in out.stdout.splitlines() if line.startswith("|")] or [f"| TUI | failed | - | {out.stderr[-200:]!r} |"]
+    return [line for line in out.stdout.splitlines() if line.startswith("|")] or [
+        f"| TUI | failed | - | {out.stderr[-200:]!r} |"
+    ]
 
 
 def _scale(tmp: Path, ts: list[str], home: Path, *, quick: bool) -> list[str]:
@@ -179,12 +238,27 @@ def _scale(tmp: Path, ts: list[str], home: Path, *, quick: bool) -> list[str]:
         start = time.perf_counter()
         subprocess.run([*ts, "lint", str(directory)], env=_env(home), capture_output=True, timeout=600)
         lint_s = time.perf_counter() - start
-        lines.append(row(f"load + lint {count} playbooks", lint_s, None, f"{lint_s / count * 1000:.1f} ms each; target 1,000 <= 5 s"))
+        lines.append(
+            row(
+                f"load + lint {count} playbooks",
+                lint_s,
+                None,
+                f"{lint_s / count * 1000:.1f} ms each; target 1,000 <= 5 s",
+            )
+        )
         start = time.perf_counter()
-        docs = subprocess.run([*ts, "docs", "build", "--out", str(tmp / f"site{count}"), "--playbook-dir", str(directory)],
-                              env=_env(home), capture_output=True, timeout=600)
+        docs = subprocess.run(
+            [*ts, "docs", "build", "--out", str(tmp / f"site{count}"), "--playbook-dir", str(directory)],
+            env=_env(home),
+            capture_output=True,
+            timeout=600,
+        )
         docs_s = time.perf_counter() - start
-        note = f"{docs_s / count * 1000:.1f} ms each" if docs.returncode == 0 else f"exit {docs.returncode}: {docs.stderr[-120:]!r}"
+        note = (
+            f"{docs_s / count * 1000:.1f} ms each"
+            if docs.returncode == 0
+            else f"exit {docs.returncode}: {docs.stderr[-120:]!r}"
+        )
         lines.append(row(f"docs build {count} playbooks (+ shipped)", docs_s, None, note))
     return lines
 

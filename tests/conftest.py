@@ -63,7 +63,11 @@ def run_cli(args: list[str], env: Mapping[str, str], *, timeout: float = 60, cwd
     start = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "troubleshooter", *args],
-        env=dict(env), capture_output=True, text=True, timeout=timeout, cwd=str(cwd or REPO_ROOT),
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=str(cwd or REPO_ROOT),
         stdin=subprocess.DEVNULL,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start)

@@ -40,14 +40,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--playbook", "-p", metavar="ID", help="playbook id (see --list)")
     parser.add_argument("--list", action="store_true", help="list playbooks: id, title, symptoms")
     parser.add_argument("--json", action="store_true", help="print exactly one JSON report on stdout")
-    parser.add_argument("--answer", "-a", action="append", default=[], metavar="KEY=VALUE",
-                        help="supply an input or answer a question (repeatable)")
+    parser.add_argument(
+        "--answer",
+        "-a",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="supply an input or answer a question (repeatable)",
+    )
     parser.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="deadline per probe (default 5)")
     parser.add_argument("--report", metavar="FILE", help="also write the report (.json, .md or .html by extension)")
     parser.add_argument("--replay", metavar="REPORT.json", help="re-walk with the probe results recorded in a report")
     parser.add_argument("--facts", metavar="FILE", help="inject probe results (JSON: node id or probe name -> result)")
     parser.add_argument("--lang", default=None, help="en or zh (default: from LANG)")
-    parser.add_argument("--playbook-dir", action="append", default=[], metavar="DIR", help="also load playbooks from DIR")
+    parser.add_argument(
+        "--playbook-dir", action="append", default=[], metavar="DIR", help="also load playbooks from DIR"
+    )
     parser.add_argument("--apply", choices=["safe", "unsafe"], help="apply remediations up to this applicability")
     parser.add_argument("--yes", action="store_true", help="consent to applying (needed with --apply unsafe)")
     parser.add_argument("--no-tui", action="store_true", help="never open the TUI; print text instead")
@@ -87,7 +95,11 @@ def _injected(path: str) -> dict[str, Any]:
     except (OSError, json.JSONDecodeError) as exc:
         raise UsageError(f"{path}: not a JSON file ({exc})") from None
     if isinstance(data, dict) and isinstance(data.get("steps"), list):
-        items = {s["node"]: s for s in data["steps"] if isinstance(s, dict) and s.get("node") and s.get("kind", "check") == "check"}
+        items = {
+            s["node"]: s
+            for s in data["steps"]
+            if isinstance(s, dict) and s.get("node") and s.get("kind", "check") == "check"
+        }
     elif isinstance(data, dict):
         items = data
     else:
@@ -122,8 +134,9 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
     catalog = load_catalog(args.playbook_dir)
     playbook = catalog.get(args.playbook or "")
     if playbook is None:
-        raise UsageError(f"unknown playbook {args.playbook!r}; known: {', '.join(sorted(catalog))}",
-                         hint="troubleshooter --list")
+        raise UsageError(
+            f"unknown playbook {args.playbook!r}; known: {', '.join(sorted(catalog))}", hint="troubleshooter --list"
+        )
     if args.timeout <= 0 or args.timeout > 600:
         raise UsageError("--timeout must be between 0 and 600 seconds")
     progress = _err if args.verbose else None
@@ -163,8 +176,14 @@ def _apply(session: Any, args: argparse.Namespace, ctx: Any, options: Any) -> tu
 
 def write_report(report: Any, path: Path) -> None:
     suffix = path.suffix.lower()
-    renderers = {".json": report.to_json, ".md": report.to_markdown, ".markdown": report.to_markdown,
-                 ".html": report.to_html, ".htm": report.to_html, ".txt": report.to_text}
+    renderers = {
+        ".json": report.to_json,
+        ".md": report.to_markdown,
+        ".markdown": report.to_markdown,
+        ".html": report.to_html,
+        ".htm": report.to_html,
+        ".txt": report.to_text,
+    }
     if suffix not in renderers:
         raise UsageError(f"--report {path}: use a .json, .md or .html file name")
     try:
@@ -177,8 +196,15 @@ def write_report(report: Any, path: Path) -> None:
 def list_playbooks(args: argparse.Namespace, lang: str) -> int:
     catalog = load_catalog(args.playbook_dir)
     if args.json:
-        items = [{"id": pb.id, "title": pick(pb.title, lang), "symptoms": [pick(s, lang) for s in pb.symptoms],
-                  "inputs": sorted(pb.inputs)} for pb in catalog.values()]
+        items = [
+            {
+                "id": pb.id,
+                "title": pick(pb.title, lang),
+                "symptoms": [pick(s, lang) for s in pb.symptoms],
+                "inputs": sorted(pb.inputs),
+            }
+            for pb in catalog.values()
+        ]
         sys.stdout.write(json.dumps({"playbooks": items}, ensure_ascii=False, indent=2) + "\n")
         return 0
     for pb in sorted(catalog.values(), key=lambda p: p.id):
@@ -198,8 +224,13 @@ def _open_tui(args: argparse.Namespace, lang: str) -> int:
     except ImportError as exc:
         _err(f"the TUI is not available ({exc}); use --json or --no-tui")
         return int(ExitCode.USAGE)
-    code: int = run_tui(playbook=args.playbook, answers=parse_answers(args.answer), timeout_s=args.timeout,
-                        lang=lang, extra_dirs=args.playbook_dir)
+    code: int = run_tui(
+        playbook=args.playbook,
+        answers=parse_answers(args.answer),
+        timeout_s=args.timeout,
+        lang=lang,
+        extra_dirs=args.playbook_dir,
+    )
     return code
 
 

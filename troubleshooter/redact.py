@@ -19,8 +19,22 @@ REDACTED = "<redacted>"
 _SECRET_NAME = re.compile(r"TOKEN|SECRET|KEY|PASSWORD|PASSWD|AUTHORIZATION|CREDENTIAL|COOKIE", re.I)
 # Fact keys that describe a secret without holding it (presence, origin, role, paths).
 _SAFE_SUFFIXES = (
-    "_present", "_source", "_sources", "_path", "_kind", "_role", "_state", "_set",
-    "_length", "_status", "_found", "_valid", "_file", "_type", "_names", "_count",
+    "_present",
+    "_source",
+    "_sources",
+    "_path",
+    "_kind",
+    "_role",
+    "_state",
+    "_set",
+    "_length",
+    "_status",
+    "_found",
+    "_valid",
+    "_file",
+    "_type",
+    "_names",
+    "_count",
 )
 _SHAPES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bhf_[A-Za-z0-9]{8,}"), REDACTED),

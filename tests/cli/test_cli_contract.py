@@ -16,8 +16,10 @@ REPO = "acme/tiny-model"
 
 
 def _hub() -> FakeHub:
-    return FakeHub(users=[FakeUser("hf_someoneElsesTokenAAAAAAAAAAAAAAAAA", "bob")],
-                   repos=[FakeRepo(REPO, files=[FakeFile("config.json", b"{}")])])
+    return FakeHub(
+        users=[FakeUser("hf_someoneElsesTokenAAAAAAAAAAAAAAAAA", "bob")],
+        repos=[FakeRepo(REPO, files=[FakeFile("config.json", b"{}")])],
+    )
 
 
 def test_list_shows_ids_titles_and_symptoms(home: Path) -> None:
@@ -40,10 +42,19 @@ def test_json_output_shape_and_secrets(home: Path, tmp_path: Path) -> None:
     hf_home.mkdir()
     (hf_home / "token").write_text(CANARY + "\n")
     with _hub() as hub:
-        env = base_env(home, {"HF_ENDPOINT": hub.url, "HF_HOME": str(hf_home), "MY_API_KEY": CANARY,
-                              "HTTP_PROXY": f"http://user:{CANARY}@127.0.0.1:9"})
+        env = base_env(
+            home,
+            {
+                "HF_ENDPOINT": hub.url,
+                "HF_HOME": str(hf_home),
+                "MY_API_KEY": CANARY,
+                "HTTP_PROXY": f"http://user:{CANARY}@127.0.0.1:9",
+            },
+        )
         md, html = tmp_path / "r.md", tmp_path / "r.html"
-        result = run_cli(["--playbook", "fetching-stuck", "--json", "--answer", f"repo={REPO}", "--report", str(md)], env)
+        result = run_cli(
+            ["--playbook", "fetching-stuck", "--json", "--answer", f"repo={REPO}", "--report", str(md)], env
+        )
         run_cli(["--playbook", "fetching-stuck", "--answer", f"repo={REPO}", "--report", str(html), "--no-tui"], env)
     data = json.loads(result.stdout)  # exactly one JSON object
     assert set(data) >= {"schema_version", "playbook", "verdict", "diagnosis", "steps", "remediations"}
@@ -62,7 +73,9 @@ def test_replay_rewalks_without_live_probes(home: Path, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     with _hub() as hub:
         env = base_env(home, {"HF_ENDPOINT": hub.url, "HF_TOKEN": CANARY})
-        live = run_cli(["--playbook", "fetching-stuck", "--json", "--answer", f"repo={REPO}", "--report", str(report)], env)
+        live = run_cli(
+            ["--playbook", "fetching-stuck", "--json", "--answer", f"repo={REPO}", "--report", str(report)], env
+        )
     assert live.cause == "token-invalid"
     with closed_port_url() as closed:  # the replay must not notice the endpoint is gone
         replayed = run_cli(["--replay", str(report), "--json"], base_env(home, {"HF_ENDPOINT": closed.url}))
@@ -73,12 +86,18 @@ def test_replay_rewalks_without_live_probes(home: Path, tmp_path: Path) -> None:
 
 def test_injected_facts_choose_the_branch(home: Path, tmp_path: Path) -> None:
     facts = tmp_path / "facts.json"
-    facts.write_text(json.dumps({"env.offline_mode": {"status": "pass", "facts": {"offline": False}},
-                                 "colab.runtime": {"status": "pass", "facts": {"in_colab": False}},
-                                 "hub.token": {"status": "pass", "facts": {}},
-                                 "colab.secret": {"status": "skipped", "facts": {}},
-                                 "net.proxy": {"status": "pass", "facts": {}},
-                                 "net.endpoint": {"status": "fail", "facts": {"kind": "dns"}}}))
+    facts.write_text(
+        json.dumps(
+            {
+                "env.offline_mode": {"status": "pass", "facts": {"offline": False}},
+                "colab.runtime": {"status": "pass", "facts": {"in_colab": False}},
+                "hub.token": {"status": "pass", "facts": {}},
+                "colab.secret": {"status": "skipped", "facts": {}},
+                "net.proxy": {"status": "pass", "facts": {}},
+                "net.endpoint": {"status": "fail", "facts": {"kind": "dns"}},
+            }
+        )
+    )
     result = run_cli(["--playbook", "fetching-stuck", "--json", "--facts", str(facts)], base_env(home))
     assert result.cause == "hub-unreachable" and result.json["mode"] == "injected"
 

@@ -15,13 +15,21 @@ from troubleshooter.cli import main
 out = io.StringIO()
 with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
     code = main({args!r})
-print(json.dumps({{"code": code, "modules": sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'huggingface_hub', 'pynvml', 'torch', 'rich'))}}))
+heavy = ('textual', 'huggingface_hub', 'pynvml', 'torch', 'rich')
+print(json.dumps({{"code": code, "modules": sorted(m for m in sys.modules if m.split('.')[0] in heavy)}}))
 """
 
 
 def _modules(args: list[str], home: Path, extra: dict[str, str] | None = None) -> dict[str, object]:
-    proc = subprocess.run([sys.executable, "-c", SNIPPET.format(args=args)], env=base_env(home, extra),
-                          capture_output=True, text=True, timeout=60, cwd=REPO_ROOT, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        [sys.executable, "-c", SNIPPET.format(args=args)],
+        env=base_env(home, extra),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO_ROOT,
+        stdin=subprocess.DEVNULL,
+    )
     data: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
     return data
 
@@ -34,8 +42,11 @@ def test_list_and_lint_import_no_sdk(home: Path) -> None:
 
 
 def test_headless_walk_never_imports_textual(home: Path) -> None:
-    data = _modules(["--playbook", "fetching-stuck", "--json", "--timeout", "1"], home,
-                    {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_OFFLINE": "0"})
+    data = _modules(
+        ["--playbook", "fetching-stuck", "--json", "--timeout", "1"],
+        home,
+        {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_OFFLINE": "0"},
+    )
     modules = data["modules"]
     assert isinstance(modules, list)
     assert not [m for m in modules if m.split(".")[0] in ("textual", "pynvml", "torch")], modules

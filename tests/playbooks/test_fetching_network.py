@@ -16,12 +16,21 @@ REPO = "acme/tiny-model"
 
 
 def _repo(**kw: Any) -> FakeRepo:
-    files = kw.pop("files", [FakeFile("config.json", b'{"model_type": "gpt2"}'), FakeFile("model.safetensors", size=65536)])
+    files = kw.pop(
+        "files", [FakeFile("config.json", b'{"model_type": "gpt2"}'), FakeFile("model.safetensors", size=65536)]
+    )
     return FakeRepo(REPO, files=files, **kw)
 
 
-def _walk(hub_url: str, home: Path, extra: dict[str, str] | None = None, *, repo: str | None = REPO,
-          timeout: float = 2, fakes: bool = False) -> Any:
+def _walk(
+    hub_url: str,
+    home: Path,
+    extra: dict[str, str] | None = None,
+    *,
+    repo: str | None = REPO,
+    timeout: float = 2,
+    fakes: bool = False,
+) -> Any:
     env = base_env(home, {"HF_ENDPOINT": hub_url, **(extra or {})}, fakes=fakes)
     args = ["--playbook", "fetching-stuck", "--json", "--timeout", str(timeout)]
     if repo:
@@ -79,8 +88,12 @@ def test_proxy_exempted_by_no_proxy_is_not_blamed(home: Path) -> None:
 
 
 def test_html_answering_endpoint_is_not_a_hub(home: Path) -> None:
-    with FakeHub(repos=[_repo()], faults=[Fault(r".*", status=200, headers={"Content-Type": "text/html"},
-                                               body="<html>Sign in to the Wi-Fi</html>")]) as hub:
+    with FakeHub(
+        repos=[_repo()],
+        faults=[
+            Fault(r".*", status=200, headers={"Content-Type": "text/html"}, body="<html>Sign in to the Wi-Fi</html>")
+        ],
+    ) as hub:
         result = _walk(hub.url, home)
     _assert_cause(result, "not-a-hub-endpoint")
 
@@ -128,8 +141,9 @@ def test_missing_repo_is_repo_not_found(home: Path) -> None:
 
 
 def test_429_answers_are_rate_limited(home: Path) -> None:
-    fault = Fault(r"^/api/models/acme/tiny-model", status=429, headers={"Retry-After": "30"},
-                  body='{"error": "rate limited"}')
+    fault = Fault(
+        r"^/api/models/acme/tiny-model", status=429, headers={"Retry-After": "30"}, body='{"error": "rate limited"}'
+    )
     with FakeHub(repos=[_repo()], faults=[fault]) as hub:
         result = _walk(hub.url, home)
     _assert_cause(result, "rate-limited")
@@ -138,10 +152,18 @@ def test_429_answers_are_rate_limited(home: Path) -> None:
 def test_file_bytes_redirected_to_dead_host_is_mirror_data_plane(home: Path) -> None:
     with FakeHub(repos=[_repo()]) as hub, closed_port_url() as closed:
         head = hub.routes  # noqa: F841  (the fake serves the real metadata; only Location changes)
-        fault = Fault(r"/resolve/", methods=("HEAD",), status=302, headers={
-            "Location": f"{closed.url}/blobs/abc", "X-Repo-Commit": "a" * 40,
-            "X-Linked-Etag": '"' + "b" * 64 + '"', "X-Linked-Size": "65536", "ETag": '"x"',
-        })
+        fault = Fault(
+            r"/resolve/",
+            methods=("HEAD",),
+            status=302,
+            headers={
+                "Location": f"{closed.url}/blobs/abc",
+                "X-Repo-Commit": "a" * 40,
+                "X-Linked-Etag": '"' + "b" * 64 + '"',
+                "X-Linked-Size": "65536",
+                "ETag": '"x"',
+            },
+        )
         hub.add_fault(fault)
         result = _walk(hub.url, home, {"HF_HUB_DISABLE_XET": "1"})
     _assert_cause(result, "mirror-data-plane-unreachable")
@@ -150,9 +172,8 @@ def test_file_bytes_redirected_to_dead_host_is_mirror_data_plane(home: Path) -> 
 def test_unreachable_xet_storage_is_xet_blocked(home: Path) -> None:
     pytest.importorskip("hf_xet")
     files = [FakeFile("config.json", b"{}"), FakeFile("model.safetensors", size=65536, xet=True)]
-    with closed_port_url() as closed:
-        with FakeHub(repos=[_repo(files=files)], xet_cas_url=closed.url) as hub:
-            result = _walk(hub.url, home)
+    with closed_port_url() as closed, FakeHub(repos=[_repo(files=files)], xet_cas_url=closed.url) as hub:
+        result = _walk(hub.url, home)
     _assert_cause(result, "xet-blocked")
     file_step = next(s for s in result.json["steps"] if s["node"] == "file")
     assert file_step["facts"]["cas_host"] == "127.0.0.1"
@@ -161,8 +182,11 @@ def test_unreachable_xet_storage_is_xet_blocked(home: Path) -> None:
 def _colab_env(tmp_path: Path, mode: str, **extra: Any) -> dict[str, str]:
     config = tmp_path / "colab.json"
     config.write_text(json.dumps({"mode": mode, **extra}))
-    return {"COLAB_RELEASE_TAG": "release-colab_20250115-060127_RC00", "FAKE_COLAB": str(config),
-            "FAKE_COLAB_CALLS": str(tmp_path / "calls.txt")}
+    return {
+        "COLAB_RELEASE_TAG": "release-colab_20250115-060127_RC00",
+        "FAKE_COLAB": str(config),
+        "FAKE_COLAB_CALLS": str(tmp_path / "calls.txt"),
+    }
 
 
 def test_colab_secret_lookup_that_blocks_is_colab_secret_prompt(home: Path, tmp_path: Path) -> None:
@@ -181,7 +205,9 @@ def test_colab_secret_missing_then_gated_is_auth_required(home: Path, tmp_path: 
 
 def test_colab_secret_value_is_used_and_never_shown(home: Path, tmp_path: Path) -> None:
     with FakeHub(users=[FakeUser(CANARY, "alice")], repos=[_repo(gated="auto", access=("alice",))]) as hub:
-        result = _walk(hub.url, home, {**_colab_env(tmp_path, "value", value=CANARY), "HF_HUB_DISABLE_XET": "1"}, fakes=True)
+        result = _walk(
+            hub.url, home, {**_colab_env(tmp_path, "value", value=CANARY), "HF_HUB_DISABLE_XET": "1"}, fakes=True
+        )
     _assert_cause(result, None, "healthy")
     assert CANARY[:12] not in result.stdout + result.stderr
 

@@ -15,7 +15,9 @@ STARTUP = 3.0  # interpreter start and imports on a loaded 2-core CI machine
 
 def _walk(endpoint: str, home: Path, extra: dict[str, str] | None = None, fakes: bool = False) -> object:
     env = base_env(home, {"HF_ENDPOINT": endpoint, "HF_HUB_DISABLE_XET": "1", **(extra or {})}, fakes=fakes)
-    return run_cli(["--playbook", "fetching-stuck", "--json", "--timeout", str(DEADLINE), "--answer", "repo=acme/m"], env)
+    return run_cli(
+        ["--playbook", "fetching-stuck", "--json", "--timeout", str(DEADLINE), "--answer", "repo=acme/m"], env
+    )
 
 
 def test_silent_endpoint(home: Path) -> None:

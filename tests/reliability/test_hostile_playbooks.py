@@ -47,7 +47,9 @@ nodes:
   ok: {type: diagnosis, verdict: healthy, title: "{{ config.__class__ }}", explanation: "<img src=x onerror=alert(1)>"}
 """)
     report = tmp_path / "r.html"
-    result = run_cli(["--playbook-dir", str(tmp_path), "--playbook", "tpl", "--json", "--report", str(report)], base_env(home))
+    result = run_cli(
+        ["--playbook-dir", str(tmp_path), "--playbook", "tpl", "--json", "--report", str(report)], base_env(home)
+    )
     assert result.code == 0, result.stderr
     data = result.json
     assert data["playbook_title"].startswith("{{ 7*7 }}") and "49" not in data["playbook_title"]

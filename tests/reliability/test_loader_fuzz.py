@@ -46,8 +46,11 @@ def test_arbitrary_text_never_raises_unpositioned(text: str) -> None:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(min_value=0, max_value=len(SEED)), st.integers(min_value=0, max_value=40),
-       st.text(alphabet=" :-[]{}&*!|>'\"#\n\tabcxyz0123?%@`,", max_size=20))
+@given(
+    st.integers(min_value=0, max_value=len(SEED)),
+    st.integers(min_value=0, max_value=40),
+    st.text(alphabet=" :-[]{}&*!|>'\"#\n\tabcxyz0123?%@`,", max_size=20),
+)
 def test_mutated_playbooks_never_raise_unpositioned(pos: int, cut: int, insert: str) -> None:
     _check(SEED[:pos] + insert + SEED[pos + cut :])
 
@@ -60,8 +63,13 @@ json_values = st.recursive(
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(["id", "title", "start", "nodes", "inputs", "remediations", "symptoms", "x"]),
-                       json_values, max_size=6))
+@given(
+    st.dictionaries(
+        st.sampled_from(["id", "title", "start", "nodes", "inputs", "remediations", "symptoms", "x"]),
+        json_values,
+        max_size=6,
+    )
+)
 def test_structurally_random_documents(doc: dict[str, object]) -> None:
     import json
 

@@ -41,14 +41,29 @@ CASES = {
     "python-tag": ("id: demo\ntitle: !!python/object/apply:os.system ['true']\n", r":2:8: YAML tag .*not allowed"),
     "unknown-probe": (VALID.replace("env.offline_mode", "env.nope"), r":7:12: unknown probe 'env.nope'"),
     "unknown-node": (VALID.replace("next: broken", "next: nowhere"), r":10:15: unknown node 'nowhere'"),
-    "unreachable": (VALID.replace("remediations:\n  fix:", "  extra:\n    type: diagnosis\n    verdict: healthy\n    title: X\nremediations:\n  fix:"), None),
+    "unreachable": (
+        VALID.replace(
+            "remediations:\n  fix:",
+            "  extra:\n    type: diagnosis\n    verdict: healthy\n    title: X\nremediations:\n  fix:",
+        ),
+        None,
+    ),
     "cycle": (VALID.replace("otherwise: fine", "otherwise: check"), r"cycle: 'check' leads back to 'check'"),
     "dead-end": (VALID.replace("    otherwise: fine\n", ""), r"dead end: node 'check'"),
-    "no-remediation": (VALID.replace("    remediations: [fix]\n", ""), r"problem diagnosis 'broken' has no remediation"),
+    "no-remediation": (
+        VALID.replace("    remediations: [fix]\n", ""),
+        r"problem diagnosis 'broken' has no remediation",
+    ),
     "unknown-cause": (VALID.replace("cause: offline-mode", "cause: gremlins"), r"unknown cause 'gremlins'"),
     "unknown-key": (VALID.replace("title: Demo", "title: Demo\ncolour: red"), r":3:9: unknown key 'colour'"),
-    "bad-arg": (VALID.replace("probe: env.offline_mode", "probe: env.offline_mode\n    args: {rm: '-rf'}"), r"takes no argument 'rm'"),
-    "bad-reference": (VALID.replace("probe: env.offline_mode", "probe: net.connect\n    args: {url: '${nothing}'}"), r"reference \$\{nothing\}"),
+    "bad-arg": (
+        VALID.replace("probe: env.offline_mode", "probe: env.offline_mode\n    args: {rm: '-rf'}"),
+        r"takes no argument 'rm'",
+    ),
+    "bad-reference": (
+        VALID.replace("probe: env.offline_mode", "probe: net.connect\n    args: {url: '${nothing}'}"),
+        r"reference \$\{nothing\}",
+    ),
 }
 
 

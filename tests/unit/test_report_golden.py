@@ -50,15 +50,28 @@ remediations:
     steps: [Remove the variable]
     commands: ['unset HF_HUB_OFFLINE']
 """
-ENV = {"tool_version": "0.0.0", "python": "3.11", "platform": "test", "executable": "python",
-       "versions": {"huggingface_hub": "2.4.0", "torch": None}}
+ENV = {
+    "tool_version": "0.0.0",
+    "python": "3.11",
+    "platform": "test",
+    "executable": "python",
+    "versions": {"huggingface_hub": "2.4.0", "torch": None},
+}
 
 
 def _report() -> Report:
     register_secret(SECRET)
     pb = parse_playbook(PLAYBOOK, "golden.yaml")
-    result = ProbeResult(Status.FAIL, {"offline": True, "variables": {"HF_HUB_OFFLINE": "1"},
-                                       "note": f"Authorization: Bearer {SECRET}", "HF_TOKEN": SECRET}, "offline mode is on")
+    result = ProbeResult(
+        Status.FAIL,
+        {
+            "offline": True,
+            "variables": {"HF_HUB_OFFLINE": "1"},
+            "note": f"Authorization: Bearer {SECRET}",
+            "HF_TOKEN": SECRET,
+        },
+        "offline mode is on",
+    )
     session = walk(pb, {"repo": "acme/x"}, ProbeContext(env={}), RunOptions(injected={"first": result}))
     return Report(build_report(session, environment=ENV, generated_at="2026-11-22T00:00:00+00:00", mode="injected"))
 

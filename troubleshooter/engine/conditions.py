@@ -69,11 +69,20 @@ def evaluate(
 ) -> bool:
     """True when `cond` holds for the current node's result and the walk so far."""
     if cond.op == "all":
-        return all(evaluate(c, status=status, facts=facts, inputs=inputs, step_status=step_status, step_facts=step_facts) for c in cond.children)
+        return all(
+            evaluate(c, status=status, facts=facts, inputs=inputs, step_status=step_status, step_facts=step_facts)
+            for c in cond.children
+        )
     if cond.op == "any":
-        return any(evaluate(c, status=status, facts=facts, inputs=inputs, step_status=step_status, step_facts=step_facts) for c in cond.children)
+        return any(
+            evaluate(c, status=status, facts=facts, inputs=inputs, step_status=step_status, step_facts=step_facts)
+            for c in cond.children
+        )
     if cond.op == "not":
-        return not all(evaluate(c, status=status, facts=facts, inputs=inputs, step_status=step_status, step_facts=step_facts) for c in cond.children)
+        return not all(
+            evaluate(c, status=status, facts=facts, inputs=inputs, step_status=step_status, step_facts=step_facts)
+            for c in cond.children
+        )
     if cond.op == "status":
         actual = step_status.get(cond.of) if cond.of else status
         return actual in (cond.value or ())
@@ -89,12 +98,24 @@ def evaluate(
 
 
 _TEST_WORDS = {
-    "equals": "is", "not_equals": "is not", "in": "is one of", "lt": "<", "le": "≤", "gt": ">",
-    "ge": "≥", "matches": "matches",
+    "equals": "is",
+    "not_equals": "is not",
+    "in": "is one of",
+    "lt": "<",
+    "le": "≤",
+    "gt": ">",
+    "ge": "≥",
+    "matches": "matches",
 }
 _TEST_WORDS_ZH = {
-    "equals": "等于", "not_equals": "不等于", "in": "属于", "lt": "<", "le": "≤", "gt": ">",
-    "ge": "≥", "matches": "匹配",
+    "equals": "等于",
+    "not_equals": "不等于",
+    "in": "属于",
+    "lt": "<",
+    "le": "≤",
+    "gt": ">",
+    "ge": "≥",
+    "matches": "匹配",
 }
 
 

@@ -58,11 +58,19 @@ def lint_playbook(pb: Playbook) -> list[PlaybookError]:
         if isinstance(node, CheckNode):
             spec = registry.get(node.probe)
             if spec is None:
-                errors.append(PlaybookError(node.probe_ref or node.ref, f"unknown probe {node.probe!r} in node {node.id!r}"))
+                errors.append(
+                    PlaybookError(node.probe_ref or node.ref, f"unknown probe {node.probe!r} in node {node.id!r}")
+                )
             else:
                 for arg in node.args:
                     if arg not in spec.params:
-                        errors.append(PlaybookError(node.ref, f"probe {node.probe!r} takes no argument {arg!r} (takes: {', '.join(spec.params) or 'none'})"))
+                        errors.append(
+                            PlaybookError(
+                                node.ref,
+                                f"probe {node.probe!r} takes no argument {arg!r} "
+                                f"(takes: {', '.join(spec.params) or 'none'})",
+                            )
+                        )
                 for arg in spec.required_params:
                     if arg not in node.args:
                         errors.append(PlaybookError(node.ref, f"probe {node.probe!r} needs argument {arg!r}"))
@@ -73,16 +81,28 @@ def lint_playbook(pb: Playbook) -> list[PlaybookError]:
         if isinstance(node, CheckNode | QuestionNode):
             for branch in branches:
                 if branch.next not in pb.nodes:
-                    errors.append(PlaybookError(branch.ref or node.ref, f"unknown node {branch.next!r} (branch of {node.id!r})"))
+                    errors.append(
+                        PlaybookError(branch.ref or node.ref, f"unknown node {branch.next!r} (branch of {node.id!r})")
+                    )
                 for cond in _conditions(branch.when):
                     if cond.of and cond.of not in pb.nodes:
-                        errors.append(PlaybookError(cond.ref or node.ref, f"condition refers to unknown node {cond.of!r}"))
+                        errors.append(
+                            PlaybookError(cond.ref or node.ref, f"condition refers to unknown node {cond.of!r}")
+                        )
             if node.otherwise is None:
-                errors.append(PlaybookError(node.ref, f"dead end: node {node.id!r} has no 'otherwise' for results no branch matches"))
+                errors.append(
+                    PlaybookError(
+                        node.ref, f"dead end: node {node.id!r} has no 'otherwise' for results no branch matches"
+                    )
+                )
             elif node.otherwise not in pb.nodes:
                 errors.append(PlaybookError(node.ref, f"unknown node {node.otherwise!r} ('otherwise' of {node.id!r})"))
         if isinstance(node, DiagnosisNode):
-            if node.cause and node.cause not in vocabulary and not (node.verdict == "healthy" and node.cause == "healthy"):
+            if (
+                node.cause
+                and node.cause not in vocabulary
+                and not (node.verdict == "healthy" and node.cause == "healthy")
+            ):
                 errors.append(PlaybookError(node.ref, f"unknown cause {node.cause!r} (not in the cause vocabulary)"))
             if node.verdict == "problem" and not node.remediations:
                 errors.append(PlaybookError(node.ref, f"problem diagnosis {node.id!r} has no remediation"))

@@ -41,8 +41,15 @@ NODE_KEYS = {
     "check": {"type", "title", "probe", "args", "branches", "otherwise", "description"},
     "question": {"type", "title", "key", "prompt", "choices", "default", "branches", "otherwise"},
     "diagnosis": {
-        "type", "title", "verdict", "cause", "severity", "explanation", "remediations",
-        "references", "verified_on",
+        "type",
+        "title",
+        "verdict",
+        "cause",
+        "severity",
+        "explanation",
+        "remediations",
+        "references",
+        "verified_on",
     },
 }
 REMEDIATION_KEYS = {"title", "applicability", "steps", "commands", "action", "args"}
@@ -212,7 +219,10 @@ def _node(node_id: str, raw: Located, errs: _Errors) -> Node | None:
             return None
         args = _mapping(body.get("args"), "args", errs) or {}
         return CheckNode(
-            id=node_id, title=title, ref=raw.ref, probe=probe,
+            id=node_id,
+            title=title,
+            ref=raw.ref,
+            probe=probe,
             args={k: v.plain() for k, v in args.items()},
             branches=_branches(body, errs),
             otherwise=_ident(body.get("otherwise"), "otherwise", errs),
@@ -238,8 +248,12 @@ def _node(node_id: str, raw: Located, errs: _Errors) -> Node | None:
                 if value is not None:
                     choices.append(Choice(value))
         return QuestionNode(
-            id=node_id, title=title, ref=raw.ref, key=key,
-            prompt=_text(body.get("prompt"), "prompt", errs), choices=tuple(choices),
+            id=node_id,
+            title=title,
+            ref=raw.ref,
+            key=key,
+            prompt=_text(body.get("prompt"), "prompt", errs),
+            choices=tuple(choices),
             default=_string(body.get("default"), "default", errs),
             branches=_branches(body, errs),
             otherwise=_ident(body.get("otherwise"), "otherwise", errs),
@@ -266,13 +280,25 @@ def _node(node_id: str, raw: Located, errs: _Errors) -> Node | None:
         if not url or not re.match(r"^https?://", url):
             errs.add(item.ref, "a reference needs an http(s) 'url'")
             continue
-        refs.append(Reference(_text(entry.get("title"), "title", errs) or url, url,
-                              _string(entry.get("verified_on"), "verified_on", errs)))
+        refs.append(
+            Reference(
+                _text(entry.get("title"), "title", errs) or url,
+                url,
+                _string(entry.get("verified_on"), "verified_on", errs),
+            )
+        )
     return DiagnosisNode(
-        id=node_id, title=title, ref=raw.ref, verdict=verdict, cause=cause, severity=severity,
+        id=node_id,
+        title=title,
+        ref=raw.ref,
+        verdict=verdict,
+        cause=cause,
+        severity=severity,
         explanation=_text(body.get("explanation"), "explanation", errs),
         remediations=tuple(
-            r for r in (_ident(i, "remediation id", errs) for i in _list(body.get("remediations"), "remediations", errs)) if r
+            r
+            for r in (_ident(i, "remediation id", errs) for i in _list(body.get("remediations"), "remediations", errs))
+            if r
         ),
         references=tuple(refs),
         verified_on=_string(body.get("verified_on"), "verified_on", errs),
@@ -291,12 +317,19 @@ def _remediation(rem_id: str, raw: Located, errs: _Errors) -> Remediation | None
         errs.add((body.get("applicability") or raw).ref, "applicability must be display-only, safe or unsafe")
         return None
     steps = tuple(t for t in (_text(s, "step", errs) for s in _list(body.get("steps"), "steps", errs)) if t)
-    commands = tuple(c for c in (_string(s, "command", errs) for s in _list(body.get("commands"), "commands", errs)) if c)
+    commands = tuple(
+        c for c in (_string(s, "command", errs) for s in _list(body.get("commands"), "commands", errs)) if c
+    )
     args = _mapping(body.get("args"), "args", errs) or {}
     return Remediation(
-        id=rem_id, title=_text(body.get("title"), "title", errs) or rem_id, applicability=applicability,
-        steps=steps, commands=commands, action=_string(body.get("action"), "action", errs),
-        action_args={k: v.plain() for k, v in args.items()}, ref=raw.ref,
+        id=rem_id,
+        title=_text(body.get("title"), "title", errs) or rem_id,
+        applicability=applicability,
+        steps=steps,
+        commands=commands,
+        action=_string(body.get("action"), "action", errs),
+        action_args={k: v.plain() for k, v in args.items()},
+        ref=raw.ref,
     )
 
 
@@ -315,7 +348,8 @@ def _inputs(raw: Located | None, errs: _Errors) -> dict[str, InputSpec]:
         if required is not None and not isinstance(required.value, bool):
             errs.add(required.ref, "required must be true or false")
         out[key] = InputSpec(
-            key=key, description=_text(spec.get("description"), "description", errs),
+            key=key,
+            description=_text(spec.get("description"), "description", errs),
             default=_string(spec.get("default"), "default", errs),
             required=bool(required.value) if required is not None else False,
             choices=tuple(str(c.value) for c in _list(spec.get("choices"), "choices", errs)),
@@ -351,10 +385,16 @@ def parse_playbook(text: str, path: str) -> Playbook:
             remediations[rem_id] = rem
     symptoms = tuple(t for t in (_text(s, "symptom", errs) for s in _list(body.get("symptoms"), "symptoms", errs)) if t)
     playbook = Playbook(
-        id=pb_id, title=_text(body.get("title"), "title", errs) or pb_id,
-        summary=_text(body.get("summary"), "summary", errs), symptoms=symptoms,
-        inputs=_inputs(body.get("inputs"), errs), start=_ident(body.get("start"), "start", errs) or "",
-        nodes=nodes, remediations=remediations, path=path, ref=root.ref,
+        id=pb_id,
+        title=_text(body.get("title"), "title", errs) or pb_id,
+        summary=_text(body.get("summary"), "summary", errs),
+        symptoms=symptoms,
+        inputs=_inputs(body.get("inputs"), errs),
+        start=_ident(body.get("start"), "start", errs) or "",
+        nodes=nodes,
+        remediations=remediations,
+        path=path,
+        ref=root.ref,
         tags=tuple(str(t.value) for t in _list(body.get("tags"), "tags", errs)),
     )
     if errs.items:
@@ -384,7 +424,9 @@ def shipped_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "playbooks"
 
 
-def discover(extra_dirs: Iterable[Path] = (), on_error: Callable[[PlaybookErrors], None] | None = None) -> dict[str, Playbook]:
+def discover(
+    extra_dirs: Iterable[Path] = (), on_error: Callable[[PlaybookErrors], None] | None = None
+) -> dict[str, Playbook]:
     """Load the shipped playbooks plus any extra directories, keyed by id."""
     found: dict[str, Playbook] = {}
     for directory in (shipped_dir(), *extra_dirs):

@@ -51,8 +51,11 @@ def run_probe(name: str, ctx: ProbeContext, args: Mapping[str, object], timeout_
             box["result"] = probes.call(spec, probe_ctx, dict(args))
         except Exception as exc:  # a bug or an unexpected library error: a verdict, not a crash
             tail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            box["result"] = ProbeResult(Status.ERROR, {"exception": type(exc).__name__, "message": scrub(str(exc))[:500]},
-                                        f"probe {name} raised {scrub(tail)[:300]}")
+            box["result"] = ProbeResult(
+                Status.ERROR,
+                {"exception": type(exc).__name__, "message": scrub(str(exc))[:500]},
+                f"probe {name} raised {scrub(tail)[:300]}",
+            )
 
     start = ctx.clock()
     thread = threading.Thread(target=target, name=f"probe:{name}", daemon=True)
@@ -62,8 +65,11 @@ def run_probe(name: str, ctx: ProbeContext, args: Mapping[str, object], timeout_
     if thread.is_alive():
         with _ABANDONED_LOCK:
             ABANDONED.append(name)
-        return ProbeResult(Status.TIMEOUT, {"probe": name, "deadline_s": timeout_s},
-                           f"probe {name} did not finish within its {timeout_s:g} s deadline"), duration
+        return ProbeResult(
+            Status.TIMEOUT,
+            {"probe": name, "deadline_s": timeout_s},
+            f"probe {name} did not finish within its {timeout_s:g} s deadline",
+        ), duration
     result = box.get("result") or ProbeResult(Status.ERROR, {}, f"probe {name} returned nothing")
     if not isinstance(result, ProbeResult):
         result = ProbeResult(Status.ERROR, {}, f"probe {name} returned {type(result).__name__}, not a ProbeResult")

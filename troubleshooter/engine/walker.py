@@ -89,7 +89,7 @@ def _substitute(value: Any, inputs: Mapping[str, Any], facts: Mapping[str, Mappi
 def resolve_inputs(playbook: Playbook, answers: Mapping[str, str]) -> dict[str, str | None]:
     """Answers override defaults; defaults may refer to other inputs (`${drive_root}/MyDrive`)."""
     values: dict[str, str | None] = {k: spec.default for k, spec in playbook.inputs.items()}
-    values.update({k: v for k, v in answers.items()})
+    values.update(answers)
     for _ in range(3):  # defaults referring to defaults, a few levels deep
         values = {k: (_substitute(v, values, {}) if isinstance(v, str) else v) for k, v in values.items()}
     return values
@@ -137,8 +137,14 @@ def choose(session: Session, result: ProbeResult | None, answer: str | None = No
         inputs[node.key] = answer
         facts = {node.key: answer, "answer": answer}
     for branch in node.branches:
-        if evaluate(branch.when, status=status, facts=facts, inputs=inputs,
-                    step_status=session.step_status(), step_facts=session.step_facts()):
+        if evaluate(
+            branch.when,
+            status=status,
+            facts=facts,
+            inputs=inputs,
+            step_status=session.step_status(),
+            step_facts=session.step_facts(),
+        ):
             return branch.next, branch
     return node.otherwise, None
 
@@ -158,9 +164,16 @@ def advance(
     recommended, _ = choose(session, result)
     target = override or recommended
     step = Step(
-        node=node.id, kind="check", probe=node.probe, args=dict(args or {}), result=result,
-        duration_s=duration_s, next=target, recommended=recommended if override else None,
-        overridden=bool(override and override != recommended), source=source,
+        node=node.id,
+        kind="check",
+        probe=node.probe,
+        args=dict(args or {}),
+        result=result,
+        duration_s=duration_s,
+        next=target,
+        recommended=recommended if override else None,
+        overridden=bool(override and override != recommended),
+        source=source,
     )
     inputs = dict(session.inputs)
     inferred = result.facts.get("inferred")
@@ -170,8 +183,9 @@ def advance(
                 inputs[key] = str(value)
     moved = replace(session, steps=(*session.steps, step), inputs=inputs)
     if target is None:
-        return replace(moved, current=None, verdict="inconclusive",
-                       notes=(*session.notes, f"no branch of {node.id} matched"))
+        return replace(
+            moved, current=None, verdict="inconclusive", notes=(*session.notes, f"no branch of {node.id} matched")
+        )
     return _land(moved, target)
 
 
@@ -182,15 +196,21 @@ def answer(session: Session, value: str, *, source: str = "answer", override: st
     recommended, _ = choose(session, None, value)
     target = override or recommended
     step = Step(
-        node=node.id, kind="question", answer=value, next=target, source=source,
+        node=node.id,
+        kind="question",
+        answer=value,
+        next=target,
+        source=source,
         result=ProbeResult(Status.PASS, {node.key: value}, f"{node.key} = {value}"),
-        recommended=recommended if override else None, overridden=bool(override and override != recommended),
+        recommended=recommended if override else None,
+        overridden=bool(override and override != recommended),
     )
     inputs = {**session.inputs, node.key: value}
     moved = replace(session, steps=(*session.steps, step), inputs=inputs)
     if target is None:
-        return replace(moved, current=None, verdict="inconclusive",
-                       notes=(*session.notes, f"no branch of {node.id} matched"))
+        return replace(
+            moved, current=None, verdict="inconclusive", notes=(*session.notes, f"no branch of {node.id} matched")
+        )
     return _land(moved, target)
 
 
@@ -208,5 +228,6 @@ def back(session: Session) -> Session:
     node = session.playbook.nodes.get(last.node)
     if isinstance(node, QuestionNode):
         inputs.pop(node.key, None)
-    return replace(session, steps=session.steps[:-1], current=last.node, outcome=None, verdict=None,
-                   missing=None, inputs=inputs)
+    return replace(
+        session, steps=session.steps[:-1], current=last.node, outcome=None, verdict=None, missing=None, inputs=inputs
+    )

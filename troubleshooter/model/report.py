@@ -69,23 +69,27 @@ def build_report(
                 "title": pick(diag.title, lang),
                 "severity": diag.severity.value,
                 "explanation": pick(diag.explanation, lang),
-                "references": [{"title": pick(r.title, lang), "url": r.url, "verified_on": r.verified_on} for r in diag.references],
+                "references": [
+                    {"title": pick(r.title, lang), "url": r.url, "verified_on": r.verified_on} for r in diag.references
+                ],
             }
         for rem_id in diag.remediations:
             rem = pb.remediations.get(rem_id)
             if rem is None:
                 continue
             done = (applied or {}).get(rem_id)
-            remediations.append({
-                "id": rem.id,
-                "title": pick(rem.title, lang),
-                "applicability": rem.applicability.value,
-                "steps": [pick(s, lang) for s in rem.steps],
-                "commands": list(rem.commands),
-                "action": rem.action,
-                "applied": bool(done and done.get("applied")),
-                **({"apply": done} if done else {}),
-            })
+            remediations.append(
+                {
+                    "id": rem.id,
+                    "title": pick(rem.title, lang),
+                    "applicability": rem.applicability.value,
+                    "steps": [pick(s, lang) for s in rem.steps],
+                    "commands": list(rem.commands),
+                    "action": rem.action,
+                    "applied": bool(done and done.get("applied")),
+                    **({"apply": done} if done else {}),
+                }
+            )
     steps = [s.to_dict() for s in session.steps]
     timed_out = [s["probe"] for s in steps if s.get("status") == "timeout"]
     report: dict[str, Any] = {
@@ -94,11 +98,17 @@ def build_report(
         "playbook_title": pick(pb.title, lang),
         "verdict": session.verdict or "inconclusive",
         "diagnosis": diagnosis,
-        "outcome": {"node": diag.id, "title": pick(diag.title, lang), "explanation": pick(diag.explanation, lang)} if diag else None,
+        "outcome": {"node": diag.id, "title": pick(diag.title, lang), "explanation": pick(diag.explanation, lang)}
+        if diag
+        else None,
         "steps": steps,
         "remediations": remediations,
         "timed_out": timed_out,
-        "overrides": [{"node": s["node"], "recommended": s.get("recommended"), "chosen": s["next"]} for s in steps if s.get("overridden")],
+        "overrides": [
+            {"node": s["node"], "recommended": s.get("recommended"), "chosen": s["next"]}
+            for s in steps
+            if s.get("overridden")
+        ],
         "missing_input": session.missing,
         "inputs": {k: v for k, v in session.inputs.items() if v not in (None, "")},
         "notes": list(session.notes),

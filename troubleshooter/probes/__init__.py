@@ -55,7 +55,11 @@ def probe(
     def decorate(func: ProbeFunc) -> ProbeFunc:
         doc = inspect.getdoc(func) or ""
         sig = inspect.signature(func)
-        params = [p for p in list(sig.parameters.values())[1:] if p.kind is p.KEYWORD_ONLY or p.kind is p.POSITIONAL_OR_KEYWORD]
+        params = [
+            p
+            for p in list(sig.parameters.values())[1:]
+            if p.kind is p.KEYWORD_ONLY or p.kind is p.POSITIONAL_OR_KEYWORD
+        ]
         if name in _REGISTRY and _REGISTRY[name].func is not func:
             raise ValueError(f"probe {name!r} registered twice")
         _REGISTRY[name] = ProbeSpec(

@@ -62,15 +62,17 @@ def colab_runtime(ctx: ProbeContext) -> ProbeResult:
         "markers": markers,
         "colab_enterprise": ctx.env.get("VERTEX_PRODUCT") == "COLAB_ENTERPRISE",
         "google_colab_importable": importlib.util.find_spec("google.colab") is not None
-        if importlib.util.find_spec("google") is not None else False,
+        if importlib.util.find_spec("google") is not None
+        else False,
         "huggingface_hub_version": version,
         "vault_deadlock_version": version in DEADLOCK_VERSIONS,
     }
     if not markers:
         return passed("not a Colab runtime", **facts)
     if facts["vault_deadlock_version"]:
-        return failed(f"Colab runtime with huggingface_hub {version}: its concurrent secret lookups deadlock downloads",
-                      **facts)
+        return failed(
+            f"Colab runtime with huggingface_hub {version}: its concurrent secret lookups deadlock downloads", **facts
+        )
     return passed(f"Colab runtime ({', '.join(markers)}), huggingface_hub {version}", **facts)
 
 
@@ -90,28 +92,46 @@ def colab_secret(ctx: ProbeContext, key: str = "HF_TOKEN") -> ProbeResult:
     asked; huggingface_hub's own record of its lookup is read instead.
     """
     if not colab_markers(ctx):
-        return skipped("not a Colab runtime: huggingface_hub never consults notebook secrets", state="not-colab", consulted=False)
+        return skipped(
+            "not a Colab runtime: huggingface_hub never consults notebook secrets", state="not-colab", consulted=False
+        )
     if _token_from_env_or_file(ctx):
-        return skipped("a token comes from HF_TOKEN or the token file; the vault is not consulted",
-                       state="token-elsewhere", consulted=False)
+        return skipped(
+            "a token comes from HF_TOKEN or the token file; the vault is not consulted",
+            state="token-elsewhere",
+            consulted=False,
+        )
     if ctx.in_kernel:
         return _kernel_state()
     try:
-        from google.colab import userdata  # type: ignore[import-not-found]
+        from google.colab import userdata
     except ImportError:
-        return unknown("google.colab is not importable here: cannot tell what the vault holds", state="unavailable", consulted=False)
+        return unknown(
+            "google.colab is not importable here: cannot tell what the vault holds",
+            state="unavailable",
+            consulted=False,
+        )
     try:
         value = userdata.get(key)
     except Exception as exc:
         name = type(exc).__name__
         message = str(exc)[:300]
         if "Timeout" in name or "timed out" in message.lower():
-            return failed(f"asking Colab secrets for {key} timed out: {message}", state="timeout", consulted=True,
-                          exception=name, message=message)
+            return failed(
+                f"asking Colab secrets for {key} timed out: {message}",
+                state="timeout",
+                consulted=True,
+                exception=name,
+                message=message,
+            )
         if "NotebookAccess" in name:
-            return warned(f"this notebook was denied access to the {key} secret", state="denied", consulted=True, exception=name)
+            return warned(
+                f"this notebook was denied access to the {key} secret", state="denied", consulted=True, exception=name
+            )
         if "SecretNotFound" in name:
-            return warned(f"no {key} secret exists in this notebook's secrets", state="missing", consulted=True, exception=name)
+            return warned(
+                f"no {key} secret exists in this notebook's secrets", state="missing", consulted=True, exception=name
+            )
         return unknown(f"the secret lookup failed: {name}: {message}", state="error", consulted=True, exception=name)
     if value:
         register_secret(str(value))
@@ -126,12 +146,19 @@ def _kernel_state() -> ProbeResult:
 
     auth = sys.modules.get("huggingface_hub.utils._auth")
     if auth is None:
-        return skipped("huggingface_hub has not looked up a token in this kernel yet", state="kernel-state", consulted=False, checked=False)
+        return skipped(
+            "huggingface_hub has not looked up a token in this kernel yet",
+            state="kernel-state",
+            consulted=False,
+            checked=False,
+        )
     checked = bool(getattr(auth, "_IS_GOOGLE_COLAB_CHECKED", False))
     secret = getattr(auth, "_GOOGLE_COLAB_SECRET", None)
     if secret:
         register_secret(str(secret))
     facts = {"state": "kernel-state", "consulted": False, "checked": checked, "token_present": bool(secret)}
     if checked and not secret:
-        return warned("huggingface_hub asked the vault in this kernel and got no token (denied, missing or timed out)", **facts)
+        return warned(
+            "huggingface_hub asked the vault in this kernel and got no token (denied, missing or timed out)", **facts
+        )
     return passed("huggingface_hub's vault state read without a lookup", **facts)

@@ -48,9 +48,16 @@ class ProbeContext:
     def for_probe(self) -> ProbeContext:
         """A per-probe copy sharing memo and secrets, with its own start time."""
         clone = ProbeContext(
-            env=self.env, timeout_s=self.timeout_s, inputs=self.inputs, memo=self.memo,
-            secrets=self.secrets, clock=self.clock, in_kernel=self.in_kernel,
-            proc_root=self.proc_root, modules=self.modules, lock=self.lock,
+            env=self.env,
+            timeout_s=self.timeout_s,
+            inputs=self.inputs,
+            memo=self.memo,
+            secrets=self.secrets,
+            clock=self.clock,
+            in_kernel=self.in_kernel,
+            proc_root=self.proc_root,
+            modules=self.modules,
+            lock=self.lock,
         )
         clone.started_at = self.clock()
         return clone

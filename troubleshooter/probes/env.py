@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from troubleshooter.model.result import ProbeResult, passed, failed
+from troubleshooter.model.result import ProbeResult, failed, passed
 from troubleshooter.probes import probe
 from troubleshooter.probes.context import ProbeContext
 
@@ -35,8 +35,12 @@ def offline_mode(ctx: ProbeContext) -> ProbeResult:
     on = [n for n, v in present.items() if truthy(v)]
     if on:
         shown = ", ".join(f"{n}={present[n]}" for n in on)
-        return failed(f"offline mode is on ({shown}): huggingface_hub makes no request", offline=True,
-                      variables=present, enabled_by=on)
+        return failed(
+            f"offline mode is on ({shown}): huggingface_hub makes no request",
+            offline=True,
+            variables=present,
+            enabled_by=on,
+        )
     return passed("offline mode is off", offline=False, variables=present, enabled_by=[])
 
 

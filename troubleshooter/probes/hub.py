@@ -52,8 +52,11 @@ def walk_token(ctx: ProbeContext) -> tuple[str | None, str]:
 def _dead(ctx: ProbeContext) -> ProbeResult | None:
     dead = ctx.recall(DEAD_ENDPOINT)
     if dead:
-        return unknown(f"not asked: {dead['endpoint']} was already found unreachable ({dead['kind']})",
-                       kind="endpoint-dead", endpoint=dead["endpoint"])
+        return unknown(
+            f"not asked: {dead['endpoint']} was already found unreachable ({dead['kind']})",
+            kind="endpoint-dead",
+            endpoint=dead["endpoint"],
+        )
     return None
 
 
@@ -86,7 +89,8 @@ def token_probe(ctx: ProbeContext) -> ProbeResult:
         "token_source": source,
         "token_path": str(constants.HF_TOKEN_PATH),
         "token_file_exists": os.path.exists(constants.HF_TOKEN_PATH),
-        "implicit_token_disabled": (ctx.env.get("HF_HUB_DISABLE_IMPLICIT_TOKEN") or "").upper() in {"1", "TRUE", "YES", "ON"},
+        "implicit_token_disabled": (ctx.env.get("HF_HUB_DISABLE_IMPLICIT_TOKEN") or "").upper()
+        in {"1", "TRUE", "YES", "ON"},
         "oidc": bool(ctx.env.get("HF_OIDC_RESOURCE")),
     }
     if token:
@@ -124,10 +128,18 @@ def whoami_probe(ctx: ProbeContext) -> ProbeResult:
     auth = (info.get("auth") or {}).get("accessToken") or {}
     role = auth.get("role")
     scoped = (auth.get("fineGrained") or {}).get("global") or []
-    can_read_gated = None if role != "fineGrained" else ("read-repos" in scoped or any("gated" in str(s) for s in scoped))
-    facts = {"kind": "ok", "account": info.get("name"), "account_type": info.get("type"),
-             "role": role, "orgs": [o.get("name") for o in info.get("orgs") or []],
-             "token_source": source, "can_read_gated": can_read_gated}
+    can_read_gated = (
+        None if role != "fineGrained" else ("read-repos" in scoped or any("gated" in str(s) for s in scoped))
+    )
+    facts = {
+        "kind": "ok",
+        "account": info.get("name"),
+        "account_type": info.get("type"),
+        "role": role,
+        "orgs": [o.get("name") for o in info.get("orgs") or []],
+        "token_source": source,
+        "can_read_gated": can_read_gated,
+    }
     return passed(f"token from {source} belongs to {info.get('name')} (role {role})", **facts)
 
 
@@ -173,9 +185,13 @@ def repo_probe(ctx: ProbeContext, repo: str | None = None, repo_type: str = "mod
     try:
         info = api.repo_info(repo, repo_type=repo_type, token=token or False, files_metadata=True)
         siblings = list(info.siblings or [])
-        facts.update(gated=getattr(info, "gated", False), private=bool(getattr(info, "private", False)),
-                     sha=getattr(info, "sha", None), files=len(siblings),
-                     total_size=sum(getattr(s, "size", None) or 0 for s in siblings) or None)
+        facts.update(
+            gated=getattr(info, "gated", False),
+            private=bool(getattr(info, "private", False)),
+            sha=getattr(info, "sha", None),
+            files=len(siblings),
+            total_size=sum(getattr(s, "size", None) or 0 for s in siblings) or None,
+        )
         facts["probe_file"], facts["probe_file_size"] = _pick_file(siblings)
         api.auth_check(repo, repo_type=repo_type, token=token or False)
     except Exception as exc:
@@ -210,7 +226,11 @@ def repo_probe(ctx: ProbeContext, repo: str | None = None, repo_type: str = "mod
         return unknown(f"could not check {repo}: {err['exception']}", **facts)
     facts["access"] = "ok"
     gated = facts.get("gated")
-    return passed(f"{repo} is reachable and downloadable with this token" + (f" (gated: {gated}, access granted)" if gated else ""), **facts)
+    return passed(
+        f"{repo} is reachable and downloadable with this token"
+        + (f" (gated: {gated}, access granted)" if gated else ""),
+        **facts,
+    )
 
 
 @probe(
@@ -230,5 +250,7 @@ def cached_probe(ctx: ProbeContext, repo: str | None = None, repo_type: str = "m
     try:
         folder = snapshot_download(repo, repo_type=repo_type, local_files_only=True)
     except Exception as exc:
-        return warned(f"{repo} is not fully in the cache ({type(exc).__name__})", cached=False, reason=type(exc).__name__)
+        return warned(
+            f"{repo} is not fully in the cache ({type(exc).__name__})", cached=False, reason=type(exc).__name__
+        )
     return passed(f"{repo} is fully cached", cached=True, snapshot=str(folder))

@@ -12,7 +12,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from troubleshooter.model.result import ProbeResult, failed, passed, skipped, unknown, warned
+from troubleshooter.model.result import ProbeResult, failed, passed, skipped, unknown
 from troubleshooter.probes import probe
 from troubleshooter.probes._hubhttp import classify, effective_endpoint, host_port, install_bounded_client
 from troubleshooter.probes.colab import installed_version
@@ -20,7 +20,6 @@ from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.env import truthy
 from troubleshooter.probes.hub import _dead, walk_token
 from troubleshooter.probes.net import proxy_for, tcp_connect
-from troubleshooter.redact import scrub
 
 
 def _origin(url: str) -> str:
@@ -54,12 +53,14 @@ def _reach(ctx: ProbeContext, url: str, budget: float) -> dict[str, Any]:
     },
 )
 def file_probe(
-    ctx: ProbeContext, repo: str | None = None, filename: str | None = None, repo_type: str = "model",
+    ctx: ProbeContext,
+    repo: str | None = None,
+    filename: str | None = None,
+    repo_type: str = "model",
     revision: str = "main",
 ) -> ProbeResult:
     """Resolve one file the way a download does and check the hosts its bytes come from."""
     from huggingface_hub import get_hf_file_metadata, hf_hub_url
-    from huggingface_hub.utils import build_hf_headers
 
     if not repo:
         return skipped("no repo given", kind=None)
@@ -73,7 +74,9 @@ def file_probe(
     facts: dict[str, Any] = {"repo": repo, "filename": filename, "endpoint": endpoint}
     start = time.monotonic()
     try:
-        meta = get_hf_file_metadata(url, token=token or False, timeout=max(0.2, ctx.time_left() - 0.5), endpoint=endpoint)
+        meta = get_hf_file_metadata(
+            url, token=token or False, timeout=max(0.2, ctx.time_left() - 0.5), endpoint=endpoint
+        )
     except Exception as exc:
         facts.update(classify(exc))
         kind = facts["kind"]
@@ -84,8 +87,13 @@ def file_probe(
         if kind in ("gated", "repo-not-found", "invalid-token", "entry-not-found", "not-found"):
             return failed(f"resolving {filename} was refused ({facts.get('status_code')} {kind})", **facts)
         return unknown(f"could not resolve {filename}: {facts['exception']}", **facts)
-    facts.update(kind="ok", commit=meta.commit_hash, etag_present=bool(meta.etag), size=meta.size,
-                 elapsed_s=round(time.monotonic() - start, 3))
+    facts.update(
+        kind="ok",
+        commit=meta.commit_hash,
+        etag_present=bool(meta.etag),
+        size=meta.size,
+        elapsed_s=round(time.monotonic() - start, 3),
+    )
     if not meta.commit_hash or not meta.etag:
         facts["kind"] = "not-hub"
         return failed(f"{endpoint} answered the file request without X-Repo-Commit/ETag: not a Hub", **facts)
@@ -101,8 +109,11 @@ def file_probe(
         facts["data_plane"] = reach
         if reach["state"] != "ok":
             facts["kind"] = "data-plane-unreachable"
-            return failed(f"metadata comes from {endpoint} but the bytes are served by {facts['redirect_host']}, "
-                          f"which is {reach['state']}", **facts)
+            return failed(
+                f"metadata comes from {endpoint} but the bytes are served by {facts['redirect_host']}, "
+                f"which is {reach['state']}",
+                **facts,
+            )
     return passed(f"{filename} resolves at commit {str(meta.commit_hash)[:12]} and its bytes are reachable", **facts)
 
 
@@ -117,14 +128,16 @@ def _check_xet(ctx: ProbeContext, meta: Any, token: str | None, facts: dict[str,
         err = classify(exc) if not isinstance(exc, ValueError) else {"kind": "other", "exception": "ValueError"}
         facts.update(xet_token_error=err)
         facts["kind"] = "xet-blocked"
-        return failed(f"the file is stored in Xet but the Hub's xet read-token request failed ({err['exception']})", **facts)
+        return failed(
+            f"the file is stored in Xet but the Hub's xet read-token request failed ({err['exception']})", **facts
+        )
     cas = str(info.endpoint)
     facts["cas_host"] = urlsplit(cas).hostname
     reach = _reach(ctx, cas, min(3.0, max(0.2, ctx.time_left() - 0.2)))
     facts["cas_reach"] = reach
     if reach["state"] != "ok":
         facts["kind"] = "xet-blocked"
-        return failed(f"the file is stored in Xet and its storage host {facts['cas_host']} is {reach['state']}", **facts)
+        return failed(
+            f"the file is stored in Xet and its storage host {facts['cas_host']} is {reach['state']}", **facts
+        )
     return passed(f"Xet storage host {facts['cas_host']} accepts connections", **facts)
-
-

@@ -53,8 +53,14 @@ class MountInfo:
 
     def to_facts(self) -> dict[str, Any]:
         data = asdict(self)
-        data.update(options=list(self.options), super_options=list(self.super_options), read_only=self.read_only,
-                    fuse=self.is_fuse, network=self.is_network, ephemeral=self.is_ephemeral)
+        data.update(
+            options=list(self.options),
+            super_options=list(self.super_options),
+            read_only=self.read_only,
+            fuse=self.is_fuse,
+            network=self.is_network,
+            ephemeral=self.is_ephemeral,
+        )
         return data
 
 
@@ -80,11 +86,16 @@ def parse_mountinfo(text: str) -> list[MountInfo]:
         fields, rest = left.split(), right.split()
         if len(fields) < 6 or len(rest) < 2:
             continue
-        mounts.append(MountInfo(
-            mount_point=_unescape(fields[4]), fstype=rest[0], source=_unescape(rest[1]),
-            options=tuple(fields[5].split(",")), super_options=tuple(rest[2].split(",")) if len(rest) > 2 else (),
-            device=fields[2],
-        ))
+        mounts.append(
+            MountInfo(
+                mount_point=_unescape(fields[4]),
+                fstype=rest[0],
+                source=_unescape(rest[1]),
+                options=tuple(fields[5].split(",")),
+                super_options=tuple(rest[2].split(",")) if len(rest) > 2 else (),
+                device=fields[2],
+            )
+        )
     return mounts
 
 
@@ -133,7 +144,7 @@ def bounded(func: Callable[[], T], timeout_s: float, name: str = "fs-call") -> T
         raise Timeout(f"{name} did not return within {timeout_s:.1f} s")
     if "error" in box:
         raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
+    return box["value"]
 
 
 @probe(

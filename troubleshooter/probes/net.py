@@ -67,7 +67,7 @@ def proxy_for(url: str, env: dict[str, str] | Any) -> tuple[str | None, str | No
 
     no_proxy = env.get("no_proxy") or env.get("NO_PROXY") or ""
     host = parts.hostname or ""
-    if no_proxy and urllib.request.proxy_bypass_environment(host, {"no": no_proxy}):
+    if no_proxy and urllib.request.proxy_bypass_environment(host, {"no": no_proxy}):  # type: ignore[attr-defined]
         return None, "NO_PROXY"
     return chosen
 
@@ -90,13 +90,19 @@ def proxy_probe(ctx: ProbeContext, endpoint: str | None = None) -> ProbeResult:
     loopback by itself, so a leftover proxy variable silently breaks every request.
     """
     url = endpoint or effective_endpoint()
-    names = sorted(k for k in ctx.env if k.lower() in {"http_proxy", "https_proxy", "all_proxy", "no_proxy"} and ctx.env[k])
+    names = sorted(
+        k for k in ctx.env if k.lower() in {"http_proxy", "https_proxy", "all_proxy", "no_proxy"} and ctx.env[k]
+    )
     proxy, variable = proxy_for(url, ctx.env)
     base: dict[str, Any] = {"endpoint": url, "proxy_variables": names, "proxy_variable": variable}
     if proxy is None:
         state = "bypassed" if variable == "NO_PROXY" else "none"
-        return passed(f"no proxy applies to {url}" + (" (exempted by NO_PROXY)" if state == "bypassed" else ""),
-                      **base, proxy=None, state=state)
+        return passed(
+            f"no proxy applies to {url}" + (" (exempted by NO_PROXY)" if state == "bypassed" else ""),
+            **base,
+            proxy=None,
+            state=state,
+        )
     shown = scrub(proxy)
     host, port = host_port(proxy if "://" in proxy else f"http://{proxy}")
     result = tcp_connect(host, port, min(ctx.time_left() - 0.1, 3.0))
@@ -105,7 +111,9 @@ def proxy_probe(ctx: ProbeContext, endpoint: str | None = None) -> ProbeResult:
     if state == "ok":
         return passed(f"{variable} routes {url} through {shown}, which accepts connections", **facts)
     words = {"refused": "refuses connections", "timeout": "does not answer", "dns": "has a name that does not resolve"}
-    return failed(f"{variable}={shown} routes Hub traffic to a proxy that {words.get(state, 'cannot be reached')}", **facts)
+    return failed(
+        f"{variable}={shown} routes Hub traffic to a proxy that {words.get(state, 'cannot be reached')}", **facts
+    )
 
 
 @probe(
@@ -143,7 +151,8 @@ def endpoint_probe(ctx: ProbeContext) -> ProbeResult:
         if kind in {"refused", "dns", "connect-timeout", "read-timeout", "network", "proxy"}:
             ctx.remember(DEAD_ENDPOINT, {"endpoint": url, "kind": kind})
         words = {
-            "refused": "refuses connections", "dns": "does not resolve",
+            "refused": "refuses connections",
+            "dns": "does not resolve",
             "connect-timeout": "does not accept connections in time",
             "read-timeout": f"accepts connections but sends nothing back within {budget:.1f} s",
             "offline": "is not contacted: offline mode is on",
@@ -154,11 +163,18 @@ def endpoint_probe(ctx: ProbeContext) -> ProbeResult:
     facts = {**base, "status_code": response.status_code, "content_type": content_type, "elapsed_s": elapsed}
     hub_like = "json" in content_type.lower() and response.status_code < 500
     if response.status_code == 429:
-        return warned(f"{url} answers 429 Too Many Requests", **facts, kind="rate-limited",
-                      retry_after=response.headers.get("Retry-After"))
+        return warned(
+            f"{url} answers 429 Too Many Requests",
+            **facts,
+            kind="rate-limited",
+            retry_after=response.headers.get("Retry-After"),
+        )
     if not hub_like:
-        return failed(f"{url} answers HTTP {response.status_code} ({content_type or 'no content type'}), not a Hub API",
-                      **facts, kind="not-hub")
+        return failed(
+            f"{url} answers HTTP {response.status_code} ({content_type or 'no content type'}), not a Hub API",
+            **facts,
+            kind="not-hub",
+        )
     return passed(f"{url} answers like a Hub in {elapsed:.2f} s", **facts, kind="ok")
 
 
