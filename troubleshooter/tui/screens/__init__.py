@@ -1,0 +1,1 @@
+"""Screens own their flows: home (pick a symptom), walk (probe, confirm, diagnose), dialogs."""

@@ -1,0 +1,150 @@
+"""The TUI's own words in English and Simplified Chinese (playbook text comes from the playbooks).
+
+Kept as one table so switching language at runtime is a lookup, never a reload.
+"""
+
+from __future__ import annotations
+
+from troubleshooter.i18n import pick
+
+_STRINGS: dict[str, dict[str, str]] = {
+    "app.title": {"en": "Troubleshooter", "zh": "故障排查"},
+    "home.search": {
+        "en": "Describe the symptom (e.g. fetching 0%, paused)…",
+        "zh": "描述症状（例如 fetching 0%、paused）…",
+    },
+    "home.none": {"en": "No playbook matches “{query}”.", "zh": "没有与“{query}”匹配的排查手册。"},
+    "home.count": {
+        "en": "{shown} of {total} playbooks — Enter opens one",
+        "zh": "共 {total} 个排查手册，显示 {shown} 个 — 回车打开",
+    },
+    "walk.tree": {"en": "Playbook", "zh": "排查手册"},
+    "walk.inputs": {"en": "Before the walk: what do you already know?", "zh": "开始之前：你已经知道哪些信息？"},
+    "walk.inputs.hint": {
+        "en": "Optional fields may stay empty. Enter in the last field (or ctrl+s) starts.",
+        "zh": "可选项可以留空。在最后一个输入框按回车（或 ctrl+s）开始。",
+    },
+    "walk.required": {"en": "required", "zh": "必填"},
+    "walk.start": {"en": "Start the walk", "zh": "开始排查"},
+    "walk.missing": {"en": "The input “{key}” is required.", "zh": "必须填写“{key}”。"},
+    "walk.running": {"en": "running {probe}", "zh": "正在运行 {probe}"},
+    "walk.deadline": {"en": "deadline", "zh": "时限"},
+    "walk.evidence": {"en": "Evidence", "zh": "证据"},
+    "walk.facts": {"en": "Facts", "zh": "事实"},
+    "walk.branches": {
+        "en": "Where to go next (Enter confirms, pick another to override)",
+        "zh": "下一步（回车确认，选择其他项即为改判）",
+    },
+    "walk.recommended": {"en": "recommended", "zh": "推荐"},
+    "walk.otherwise": {"en": "otherwise", "zh": "其他情况"},
+    "walk.question.choose": {"en": "Choose an answer (Enter)", "zh": "选择一个答案（回车）"},
+    "walk.question.type": {"en": "Type the answer and press Enter", "zh": "输入答案后按回车"},
+    "walk.overridden": {
+        "en": "Override recorded: {node} → {target} (probe recommended {recommended})",
+        "zh": "已记录改判：{node} → {target}（探测推荐 {recommended}）",
+    },
+    "walk.needs_input": {"en": "The walk needs “{key}” to go on.", "zh": "排查需要“{key}”才能继续。"},
+    "walk.inconclusive": {"en": "The walk ended without a diagnosis.", "zh": "排查结束，但没有得出诊断。"},
+    "walk.timeout": {
+        "en": "probe {probe} did not answer within its {deadline:g} s deadline",
+        "zh": "探测 {probe} 未在 {deadline:g} 秒时限内应答",
+    },
+    "diag.cause": {"en": "Cause", "zh": "原因"},
+    "diag.verdict": {"en": "Verdict", "zh": "结论"},
+    "diag.remediations": {"en": "Fixes (Enter on one: preview / apply)", "zh": "修复方法（回车：预览 / 应用）"},
+    "diag.commands": {"en": "Commands (c copies them)", "zh": "命令（按 c 复制）"},
+    "diag.references": {"en": "Upstream threads and docs", "zh": "上游讨论与文档"},
+    "diag.copied": {"en": "Commands copied to the clipboard", "zh": "命令已复制到剪贴板"},
+    "diag.nothing_to_copy": {"en": "This fix has no commands to copy", "zh": "该修复没有可复制的命令"},
+    "diag.display_only": {
+        "en": "This fix is done by hand: follow the steps above.",
+        "zh": "该修复需要手动完成：请按上面的步骤操作。",
+    },
+    "diag.applied": {"en": "Applied {rem}: {message}", "zh": "已应用 {rem}：{message}"},
+    "diag.not_applied": {"en": "Not applied: {message}", "zh": "未应用：{message}"},
+    "diag.verify": {"en": "Re-check {probe}: {before} → {after}", "zh": "复查 {probe}：{before} → {after}"},
+    "consent.title": {"en": "Apply “{rem}”?", "zh": "应用“{rem}”？"},
+    "consent.unsafe": {
+        "en": "This changes your machine. Nothing happens unless you choose Yes.",
+        "zh": "此操作会修改你的机器。除非选择“是”，否则不会做任何更改。",
+    },
+    "consent.safe": {
+        "en": "This cannot lose data, but it still changes your setup.",
+        "zh": "此操作不会丢失数据，但仍会修改你的设置。",
+    },
+    "consent.changes": {"en": "Exactly what will change (dry-run):", "zh": "将要进行的具体更改（演练）："},
+    "consent.unavailable": {
+        "en": "Applying fixes is not available in this version. Run these yourself:",
+        "zh": "此版本无法自动应用修复。请自行运行：",
+    },
+    "consent.not_possible": {"en": "Cannot apply here: {reason}", "zh": "无法在此应用：{reason}"},
+    "consent.yes": {"en": "Yes, apply", "zh": "是，应用"},
+    "consent.no": {"en": "No", "zh": "否"},
+    "consent.close": {"en": "Close", "zh": "关闭"},
+    "export.title": {"en": "Export the report", "zh": "导出报告"},
+    "export.path": {"en": "File (the extension picks the format)", "zh": "文件（扩展名决定格式）"},
+    "export.write": {"en": "Write", "zh": "写入"},
+    "export.cancel": {"en": "Cancel", "zh": "取消"},
+    "export.done": {"en": "Report written to {path}", "zh": "报告已写入 {path}"},
+    "export.failed": {"en": "Could not write the report: {error}", "zh": "无法写入报告：{error}"},
+    "help.title": {"en": "Help", "zh": "帮助"},
+    "lang.switched": {"en": "Language: English", "zh": "语言：中文"},
+    "cmd.export": {"en": "Export report", "zh": "导出报告"},
+    "cmd.export.help": {"en": "Write the report as JSON, Markdown or HTML", "zh": "将报告写为 JSON、Markdown 或 HTML"},
+    "cmd.restart": {"en": "Restart the walk", "zh": "重新开始排查"},
+    "cmd.restart.help": {
+        "en": "Forget every step and start from the first check",
+        "zh": "清除所有步骤，从第一项检查重新开始",
+    },
+    "cmd.lang": {"en": "Switch language: 中文", "zh": "切换语言：English"},
+    "cmd.lang.help": {"en": "Show the interface and playbooks in Chinese", "zh": "以英文显示界面和排查手册"},
+    "cmd.jump": {"en": "Jump to: {node}", "zh": "跳转到：{node}"},
+    "cmd.jump.help": {
+        "en": "Go back to this visited step (later steps are forgotten)",
+        "zh": "回到这个已访问的步骤（之后的步骤会被清除）",
+    },
+    "cmd.home": {"en": "Choose another playbook", "zh": "选择其他排查手册"},
+    "cmd.home.help": {"en": "Back to the list of symptoms", "zh": "返回症状列表"},
+    "cmd.theme": {"en": "Toggle dark / light theme", "zh": "切换深色 / 浅色主题"},
+    "cmd.theme.help": {"en": "Switch between the dark and the light theme", "zh": "在深色与浅色主题之间切换"},
+}
+
+HELP: dict[str, str] = {
+    "en": """\
+[b]Troubleshooter[/b] walks a playbook: each step runs a small probe with a deadline, shows
+its facts and evidence, and recommends where to go next. You stay in control.
+
+[b]Home[/b]   type to filter the symptoms, ↑/↓ to move, Enter to open a playbook.
+[b]Walk[/b]   Enter   confirm the recommended branch (or the highlighted one: an override,
+                recorded in the report)
+         b       back one step          r  re-run the current probe
+         ctrl+r  restart the walk       a  auto-confirm recommendations
+         e       export the report      c  copy the highlighted fix's commands
+[b]Always[/b] ?/f1 this help   l  English/中文   d  dark/light   ctrl+p command palette
+         escape  close a dialog / back to the list   q  quit
+
+A probe that hangs is abandoned at its deadline and shows [b]timeout[/b]; keys keep working.
+Fixes marked [b]unsafe[/b] change your machine: they apply only after you see the exact change
+and answer Yes. Export the report (e) to paste into an issue — secrets are redacted.""",
+    "zh": """\
+[b]故障排查[/b] 按排查手册逐步进行：每一步运行一个带时限的小探测，显示事实与证据，并推荐下一步。
+一切由你掌控。
+
+[b]首页[/b]   输入文字筛选症状，↑/↓ 移动，回车打开排查手册。
+[b]排查[/b]   回车    确认推荐的分支（或高亮的分支：即改判，会记录在报告中）
+         b       后退一步              r  重新运行当前探测
+         ctrl+r  重新开始              a  自动确认推荐
+         e       导出报告              c  复制所选修复的命令
+[b]随时[/b]   ?/f1 帮助   l  English/中文   d  深色/浅色   ctrl+p 命令面板
+         escape  关闭对话框 / 返回列表   q  退出
+
+卡住的探测会在时限到达时被放弃并显示 [b]timeout[/b]；按键始终有响应。
+标记为 [b]unsafe[/b] 的修复会修改你的机器：只有在你看到具体更改并选择“是”之后才会应用。
+按 e 导出报告以便粘贴到 issue 中——其中的密钥已被隐去。""",
+}
+
+
+def tr(key: str, lang: str, **values: object) -> str:
+    """The UI string `key` in `lang` (English fallback), formatted with `values`."""
+    text = pick(_STRINGS.get(key, {"en": key}), lang)
+    return text.format(**values) if values else text
