@@ -69,6 +69,7 @@ class WalkScreen(FixesScreen):
         Binding("e", "export", "Export"),
         Binding("c", "copy_commands", "Copy", show=False),
         Binding("escape", "home", "Playbooks"),
+        Binding("ctrl+s", "start_walk", "Start", show=False),
     ]
 
     def __init__(self, playbook: Playbook, answers: dict[str, str], ask_inputs: bool = False) -> None:
@@ -265,6 +266,11 @@ class WalkScreen(FixesScreen):
         self.ctx = self.app_context()
         self.session = walker.begin(self.playbook, self.answers)
         self.render_walk()
+
+    def action_start_walk(self) -> None:
+        if self.ask_inputs:
+            form = self.query_one(InputsForm)
+            form.post_message(InputsForm.Submitted(form.collect()))
 
     def action_restart(self) -> None:
         if not self.ask_inputs:

@@ -54,7 +54,10 @@ class PlaybookTree(Tree[str]):
         self.lang = "en"
 
     def show(self, session: Session, lang: str) -> None:
-        """Rebuild from the playbook and the session: path marked, current node selected."""
+        """Labels read `mark node-id  title`: ◆ current, ✔/✘/!/?/⏱ a step's status, · not yet
+        visited, ● the diagnosis reached, ◇ another diagnosis, ↪ a node expanded elsewhere.
+
+        Rebuild from the playbook and the session: path marked, current node selected."""
         self.lang = lang
         self.clear()
         path = [s.node for s in session.steps]
@@ -76,14 +79,15 @@ class PlaybookTree(Tree[str]):
             if isinstance(node, DiagnosisNode):
                 mark = VERDICT_MARK.get(node.verdict, "●") if node_id == session.outcome else "◇"
             elif node_id == session.current:
-                mark = "▶"
+                mark = "◆"
             else:
                 mark = STATUS_MARK.get(statuses[node_id], "·") if node_id in statuses else "·"
-            text = Text(f"{mark} {title}")
+            text = Text(f"{mark} {node_id}")
             if node_id in on_path:
                 text.stylize("bold reverse" if node_id in (session.current, session.outcome) else "bold")
             else:
                 text.stylize("dim")
+            text.append(f"  {title}", "dim italic")
             return text
 
         def place(parent: TreeNode[str], node_id: str) -> None:
