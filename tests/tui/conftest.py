@@ -43,3 +43,19 @@ async def settle(pilot: Any, until: Callable[[], bool] | None = None, bound_s: f
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached within the bound")
         await pilot.pause(0.02)
+
+
+@pytest.fixture
+def sample_app(tmp_path: Any) -> Callable[..., TroubleshooterApp]:
+    """An app that knows only the sample playbook and opens its walk directly."""
+    from tests.tui.sample import sample_playbook
+
+    book = sample_playbook()
+
+    def build(probes: FakeProbes | None = None, **kwargs: Any) -> TroubleshooterApp:
+        env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+        kwargs.setdefault("context_factory", lambda: ProbeContext(env=env))
+        kwargs.setdefault("playbook", book.id)
+        return TroubleshooterApp({book.id: book}, probe_runner=probes or FakeProbes(), **kwargs)
+
+    return build

@@ -1,0 +1,120 @@
+"""Confirm, override, back, re-run, answer questions and jump: the walk screen drives the
+walker exactly as the user asks, and the report records it with headless node ids."""
+
+from __future__ import annotations
+
+from tests.tui.conftest import settle
+from tests.tui.planning import FakeProbes
+from troubleshooter.model.report import build_report
+from troubleshooter.model.result import ProbeResult, Status
+from troubleshooter.tui.screens.walk import WalkScreen
+
+DISK_FULL = ProbeResult(Status.FAIL, {"free_gb": 0.2}, "0.2 GB free")
+DISK_OK = ProbeResult(Status.PASS, {"free_gb": 80}, "80 GB free")
+
+
+def _decided(screen: WalkScreen) -> bool:
+    return screen.decided is not None
+
+
+async def test_enter_confirms_the_recommended_branch(sample_app):
+    app = sample_app(FakeProbes(by_probe={"fake.disk": DISK_FULL}))
+    async with app.run_test() as pilot:
+        screen = app.screen
+        await settle(pilot, lambda: _decided(screen))
+        options = screen.query_one("#branches")
+        assert options.get_option_at_index(options.highlighted).id == "0:cleanup-ok"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.session.outcome == "cleanup-ok"
+        assert screen.session.steps[0].overridden is False
+
+
+async def test_choosing_another_branch_is_recorded_as_an_override(sample_app):
+    probes = FakeProbes(by_probe={"fake.disk": DISK_FULL})
+    app = sample_app(probes)
+    async with app.run_test() as pilot:
+        screen = app.screen
+        await settle(pilot, lambda: _decided(screen))
+        await pilot.press("down", "down", "enter")  # past "timeout" to "otherwise: where"
+        await settle(pilot)
+        step = screen.session.steps[0]
+        assert (step.node, step.next, step.recommended, step.overridden) == ("disk", "where", "cleanup-ok", True)
+        assert screen.session.current == "where"
+        report = build_report(screen.session)
+        assert report["steps"][0]["overridden"] is True
+        assert report["steps"][0]["recommended"] == "cleanup-ok"
+
+
+async def test_questions_are_answered_from_choices_and_a_text_field(sample_app):
+    app = sample_app(FakeProbes(by_probe={"fake.disk": DISK_OK}))
+    async with app.run_test() as pilot:
+        screen = app.screen
+        await settle(pilot, lambda: _decided(screen))
+        await pilot.press("enter")
+        await settle(pilot)
+        step_view = screen.query_one("#step")
+        assert step_view.mode == "choices"
+        await pilot.press("down", "enter")  # "My own machine"
+        await settle(pilot)
+        assert screen.session.inputs["runtime"] == "local"
+        assert step_view.mode == "text"
+        await pilot.press(*"core.1234", "enter")
+        await settle(pilot)
+        assert screen.session.outcome == "disk-full"
+        assert [(s.node, s.answer) for s in screen.session.steps[1:]] == [("where", "local"), ("which-file", "core.1234")]
+
+
+async def test_back_shows_the_previous_result_again_without_rerunning(sample_app):
+    probes = FakeProbes(by_probe={"fake.disk": DISK_OK})
+    app = sample_app(probes)
+    async with app.run_test() as pilot:
+        screen = app.screen
+        await settle(pilot, lambda: _decided(screen))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.session.current == "where"
+        await pilot.press("b")
+        await settle(pilot)
+        assert screen.session.current == "disk" and screen.session.steps == ()
+        assert screen.decided is not None and screen.decided.result == DISK_OK
+        assert len(probes.calls) == 1, "back re-decides, it does not re-run"
+        await pilot.press("r")
+        await settle(pilot, lambda: _decided(screen))
+        assert len(probes.calls) == 2, "r re-runs the probe"
+
+
+async def test_palette_jumps_back_to_a_visited_step_and_restarts(sample_app):
+    app = sample_app(FakeProbes(by_probe={"fake.disk": DISK_OK}))
+    async with app.run_test() as pilot:
+        screen = app.screen
+        await settle(pilot, lambda: _decided(screen))
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # Google Colab -> healthy
+        await settle(pilot)
+        assert screen.session.outcome == "colab-note"
+        titles = {c.title: c.callback for c in app.get_system_commands(screen)}
+        assert "Export report" in titles and "Restart the walk" in titles
+        jump = next(cb for t, cb in titles.items() if t.startswith("Jump to: where"))
+        jump()
+        await settle(pilot)
+        assert screen.session.current == "where" and [s.node for s in screen.session.steps] == ["disk"]
+        titles["Restart the walk"]()
+        await settle(pilot, lambda: _decided(screen))
+        assert screen.session.steps == () and screen.session.current == "disk"
+
+
+async def test_inputs_form_comes_first_when_opened_from_home(make_app, playbooks):
+    probes = FakeProbes()
+    app = make_app(probes)
+    async with app.run_test() as pilot:
+        await pilot.press(*"fetching 0%", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, WalkScreen) and screen.playbook.id == "fetching-stuck"
+        assert screen.ask_inputs and probes.calls == []
+        await pilot.press(*"org/model", "ctrl+s")
+        await settle(pilot, lambda: _decided(screen))
+        assert screen.session.inputs["repo"] == "org/model"
+        assert probes.calls[0][0] == playbooks["fetching-stuck"].nodes["offline"].probe
