@@ -159,5 +159,11 @@ class Report:
 
         return render_html(self.data, fragment=True)
 
+    def __rich__(self) -> Any:
+        """`rich.print(report)` (and rich-aware notebooks) show a panel with verdict, fix and path."""
+        from troubleshooter.notebook import rich_renderable
+
+        return rich_renderable(self.data)
+
     def __repr__(self) -> str:
         return f"<Report {self.data['playbook']}: {self.verdict} {self.cause or ''}>".replace(" >", ">")
