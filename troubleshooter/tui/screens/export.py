@@ -22,6 +22,15 @@ from textual.widgets import Button, Input, Static
 from troubleshooter.tui.strings import tr
 
 FORMATS = (".json", ".md", ".html")
+KNOWN_SUFFIXES = (*FORMATS, ".markdown", ".htm", ".txt")
+
+
+def with_format(path: str, suffix: str) -> str:
+    """`path` with its report extension swapped for `suffix` (appended when it has none)."""
+    stem, dot, ext = path.rpartition(".")
+    if dot and "/" not in ext and f".{ext.lower()}" in KNOWN_SUFFIXES:
+        return stem + suffix
+    return path + suffix
 
 
 class ExportScreen(ModalScreen[str | None]):
@@ -54,8 +63,8 @@ class ExportScreen(ModalScreen[str | None]):
         button = event.button.id or ""
         field = self.query_one("#export-path", Input)
         if button.startswith("fmt-"):
-            stem = field.value.rsplit(".", 1)[0] if field.value.lower().endswith(FORMATS) else field.value
-            field.value = stem + "." + button.removeprefix("fmt-")
+            field.value = with_format(field.value, "." + button.removeprefix("fmt-"))
+            field.focus()  # Enter now writes
         elif button == "write":
             self._write(field.value)
         else:
