@@ -31,12 +31,19 @@ def make_app(playbooks: dict[str, Playbook], tmp_path: Any) -> Callable[..., Tro
     return build
 
 
-async def settle(pilot: Any, until: Callable[[], bool] | None = None, bound_s: float = 5.0) -> None:
-    """Let workers finish and messages drain; with `until`, poll (bounded) for a condition."""
+async def settle(
+    pilot: Any, until: Callable[[], bool] | None = None, bound_s: float = 5.0, workers: bool = True
+) -> None:
+    """Let workers finish and messages drain; with `until`, poll (bounded) for a condition.
+
+    `workers=False` is for tests that keep a probe blocked on purpose: its worker never
+    completes, so only the message queue is drained.
+    """
     app = pilot.app
     deadline = time.monotonic() + bound_s
     while True:
-        await app.workers.wait_for_complete()
+        if workers:
+            await app.workers.wait_for_complete()
         await pilot.pause()
         if until is None or until():
             return
