@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import CANARY, CliResult, base_env, run_cli
+from tests.fakes.hubdata import Role
 from tests.fakes.hubserver import FakeFile, FakeHub, FakeRepo, FakeUser, Fault
 from tests.fakes.netdead import Blackhole
 
@@ -41,7 +42,7 @@ def _output(*paths: str) -> FakeRepo:
     return FakeRepo(OUTPUT, private=True, files=files)
 
 
-def _walk(hub_url: str, home: Path, *, role: str = "write", timeout: float = 3, **answers: str) -> CliResult:
+def _walk(hub_url: str, home: Path, *, timeout: float = 3, **answers: str) -> CliResult:
     env = base_env(home, {"HF_ENDPOINT": hub_url, "HF_TOKEN": CANARY, "HF_HUB_DISABLE_XET": "1"})
     args = ["--playbook", "space-paused", "--json", "--timeout", str(timeout)]
     for key, value in {"space": SPACE, **answers}.items():
@@ -49,8 +50,8 @@ def _walk(hub_url: str, home: Path, *, role: str = "write", timeout: float = 3, 
     return run_cli(args, env)
 
 
-def _hub(*repos: FakeRepo, role: str = "write") -> FakeHub:
-    return FakeHub(users=[FakeUser(CANARY, "alice", role=role)], repos=list(repos))  # type: ignore[arg-type]
+def _hub(*repos: FakeRepo, role: Role = "write") -> FakeHub:
+    return FakeHub(users=[FakeUser(CANARY, "alice", role=role)], repos=list(repos))
 
 
 def _expect(result: CliResult, cause: str | None, verdict: str = "problem") -> dict[str, Any]:
