@@ -176,6 +176,7 @@ def _parse_timeout(raw: str | None) -> tuple[int | None, str]:
     facts={
         "timeouts": "each timeout variable: raw value, parsed seconds, state (unset | ok | too-low | not-an-integer)",
         "problems": "variables that are too low or not integers",
+        "unparsable": "a variable is not an integer: importing huggingface_hub raises ValueError",
         "min_sensible_s": "below this many seconds a slow but healthy link times out",
     },
 )
@@ -197,7 +198,13 @@ def timeout_settings(ctx: ProbeContext) -> ProbeResult:
         details[name] = {"raw": raw, "seconds": effective, "state": state}
         if state in ("too-low", "not-an-integer"):
             problems.append(name)
-    facts = {"timeouts": details, "problems": problems, "min_sensible_s": MIN_SENSIBLE_TIMEOUT_S}
+    unparsable = any(details[n]["state"] == "not-an-integer" for n in problems)
+    facts = {
+        "timeouts": details,
+        "problems": problems,
+        "unparsable": unparsable,
+        "min_sensible_s": MIN_SENSIBLE_TIMEOUT_S,
+    }
     if problems:
         shown = ", ".join(f"{n}={details[n]['raw']!r} ({details[n]['state']})" for n in problems)
         return failed(f"download timeouts are misconfigured: {shown}", **facts)
