@@ -1,0 +1,449 @@
+"""NVIDIA GPUs through NVML, CUDA_VISIBLE_DEVICES, and whether the installed torch can use them.
+
+`pynvml` (from nvidia-ml-py) is imported inside the probes only, or taken from
+`ctx.modules["pynvml"]` so tests can hand in a stand-in. NVML talks to the driver directly:
+it ignores CUDA_VISIBLE_DEVICES (so the variable is compared with NVML's device count here)
+and reports host PIDs, which inside a container may belong to no process or another one.
+torch is asked in a bounded child process, so CUDA is never initialised in this process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from typing import Any
+
+from troubleshooter.model.result import ProbeResult, failed, passed, skipped, unknown, warned
+from troubleshooter.probes import probe
+from troubleshooter.probes.context import ProbeContext
+
+MIB = 1 << 20
+NO_GPU_CODES = {12: "LibraryNotFound", 9: "DriverNotLoaded"}
+KNOWN_ERRORS = {4: "NoPermission", 15: "GpuIsLost", 18: "LibRmVersionMismatch", 16: "ResetRequired"}
+MEMORY_HELD_SHARE = 0.5  # more than this share of a GPU's memory used before work starts
+SNAPSHOT_MEMO = "gpu.snapshot"
+# Rough order of the GPUs notebook services hand out (older/smaller first).
+TIERS = ["K80", "P4", "P100", "T4", "V100", "A10", "L4", "L40", "A100", "H100", "H200", "B200"]
+
+
+def _pynvml(ctx: ProbeContext) -> Any:
+    injected = ctx.modules.get("pynvml")
+    if injected is not None:
+        return injected
+    import pynvml
+
+    return pynvml
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def cuda_version_text(value: int | None) -> str | None:
+    """NVML's integer CUDA driver version as people write it: 12040 -> '12.4'."""
+    if not value:
+        return None
+    return f"{value // 1000}.{(value % 1000) // 10}"
+
+
+def _optional(call: Any, *args: Any) -> Any:
+    """Call an NVML function that some GPUs or drivers do not support; None when it fails."""
+    try:
+        return call(*args)
+    except Exception:
+        return None
+
+
+def _processes(nvml: Any, handle: Any, proc_root: str) -> list[dict[str, Any]]:
+    getter = None
+    for name in ("nvmlDeviceGetComputeRunningProcesses_v3", "nvmlDeviceGetComputeRunningProcesses"):
+        getter = getattr(nvml, name, None)
+        if getter is not None:
+            break
+    found = _optional(getter, handle) if getter else None
+    result = []
+    for proc in found or []:
+        pid = int(getattr(proc, "pid", 0))
+        used = getattr(proc, "usedGpuMemory", None)
+        result.append(
+            {
+                "pid": pid,
+                "used_mib": round(used / MIB) if isinstance(used, int) and used < (1 << 60) else None,
+                "pid_in_this_namespace": os.path.exists(os.path.join(proc_root, str(pid))),
+            }
+        )
+    return result
+
+
+def nvml_snapshot(ctx: ProbeContext) -> dict[str, Any]:
+    """What NVML says about the driver and every device; errors become `state` facts."""
+    cached = ctx.recall(SNAPSHOT_MEMO)
+    if cached is not None:
+        return dict(cached)
+    snapshot = _take_snapshot(ctx)
+    ctx.remember(SNAPSHOT_MEMO, snapshot)
+    return dict(snapshot)
+
+
+def _take_snapshot(ctx: ProbeContext) -> dict[str, Any]:
+    smi = shutil.which("nvidia-smi", path=ctx.env.get("PATH"))
+    base: dict[str, Any] = {"nvidia_smi": smi, "devices": [], "device_count": 0}
+    try:
+        nvml = _pynvml(ctx)
+    except ImportError as exc:
+        driver = os.path.exists("/proc/driver/nvidia/version")
+        state = "no-gpu" if not (smi or driver) else "nvml-error"
+        return {**base, "state": state, "error_name": "ImportError", "error": str(exc)[:200]}
+    try:
+        nvml.nvmlInit()
+    except Exception as exc:
+        code = getattr(exc, "value", None)
+        name = type(exc).__name__
+        state = "no-gpu" if code in NO_GPU_CODES else "nvml-error"
+        return {**base, "state": state, "error_code": code, "error_name": name, "error": str(exc)[:200]}
+    try:
+        return {**base, **_query(nvml, str(ctx.proc_root))}
+    except Exception as exc:
+        code = getattr(exc, "value", None)
+        return {**base, "state": "nvml-error", "error_code": code, "error_name": type(exc).__name__, "error": str(exc)}
+    finally:
+        _optional(nvml.nvmlShutdown)
+
+
+def _query(nvml: Any, proc_root: str) -> dict[str, Any]:
+    cuda_driver = _optional(getattr(nvml, "nvmlSystemGetCudaDriverVersion_v2", None) or (lambda: None))
+    cuda_driver = cuda_driver or _optional(nvml.nvmlSystemGetCudaDriverVersion)
+    devices = []
+    for index in range(int(nvml.nvmlDeviceGetCount())):
+        handle = nvml.nvmlDeviceGetHandleByIndex(index)
+        memory = _optional(nvml.nvmlDeviceGetMemoryInfo, handle)
+        capability = _optional(nvml.nvmlDeviceGetCudaComputeCapability, handle)
+        total = int(memory.total) if memory is not None else None
+        used = int(memory.used) if memory is not None else None
+        devices.append(
+            {
+                "index": index,
+                "name": _text(nvml.nvmlDeviceGetName(handle)),
+                "uuid": _text(_optional(nvml.nvmlDeviceGetUUID, handle) or "") or None,
+                "memory_total_mib": round(total / MIB) if total is not None else None,
+                "memory_used_mib": round(used / MIB) if used is not None else None,
+                "memory_used_share": round(used / total, 3) if total and used is not None else None,
+                "compute_capability": f"{capability[0]}.{capability[1]}" if capability else None,
+                "processes": _processes(nvml, handle, proc_root),
+            }
+        )
+    return {
+        "state": "ok" if devices else "no-devices",
+        "driver_version": _text(_optional(nvml.nvmlSystemGetDriverVersion) or "") or None,
+        "cuda_driver_version": cuda_driver,
+        "cuda_driver": cuda_version_text(cuda_driver),
+        "device_count": len(devices),
+        "devices": devices,
+    }
+
+
+@probe(
+    "gpu.nvml",
+    facts={
+        "state": "ok | no-gpu | no-devices | nvml-error",
+        "error_code": "NVML error code of a failed init (12 library not found, 9 driver not loaded, 4 no permission …)",
+        "error_name": "NVML error class name",
+        "device_count": "GPUs NVML sees (it ignores CUDA_VISIBLE_DEVICES)",
+        "devices": "name, memory, compute capability and processes of each GPU",
+        "driver_version": "NVIDIA driver version",
+        "cuda_driver": "highest CUDA version the driver supports (12040 -> 12.4)",
+        "nvidia_smi": "path of nvidia-smi on PATH, if any",
+    },
+)
+def gpu_nvml(ctx: ProbeContext) -> ProbeResult:
+    """Ask NVML (the NVIDIA driver's management library) which GPUs this machine has.
+
+    An init error is mapped by its code: library not found (12) or driver not loaded (9)
+    means no GPU is attached (a CPU runtime); no permission (4), GPU lost (15), driver/library
+    version mismatch (18) and others are NVML errors that need a restart or a driver fix.
+    """
+    snap = nvml_snapshot(ctx)
+    state = snap["state"]
+    if state == "no-gpu":
+        where = "nvidia-smi is not on PATH" if not snap["nvidia_smi"] else f"nvidia-smi at {snap['nvidia_smi']}"
+        return failed(f"no NVIDIA driver or GPU: NVML init failed with {snap.get('error_name')} ({where})", **snap)
+    if state == "nvml-error":
+        return failed(f"NVML answered {snap.get('error_name')} (code {snap.get('error_code')}): {snap['error']}", **snap)
+    if state == "no-devices":
+        return failed("the NVIDIA driver is loaded but NVML sees no GPU", **snap)
+    names = ", ".join(f"[{d['index']}] {d['name']}" for d in snap["devices"])
+    return passed(f"{snap['device_count']} GPU(s): {names}; driver {snap['driver_version']}, CUDA {snap['cuda_driver']}", **snap)
+
+
+def visible_indices(spec: str | None, devices: list[dict[str, Any]]) -> list[int]:
+    """The physical GPUs CUDA_VISIBLE_DEVICES leaves visible, parsed as the CUDA runtime does.
+
+    Unset: all. Entries are indices or UUID prefixes (GPU-…, MIG-…); parsing stops at the first
+    entry that is invalid, out of range or repeated, so `""`, `-1` and `none` hide everything.
+    """
+    if spec is None:
+        return [d["index"] for d in devices]
+    chosen: list[int] = []
+    for raw in spec.split(","):
+        item = raw.strip()
+        match: int | None = None
+        if item.isdigit() and int(item) < len(devices):
+            match = int(item)
+        elif item.upper().startswith(("GPU-", "MIG-")):
+            hits = [d["index"] for d in devices if d.get("uuid") and str(d["uuid"]).upper().startswith(item.upper())]
+            match = hits[0] if len(hits) == 1 else None
+        if match is None or match in chosen:
+            break
+        chosen.append(match)
+    return chosen
+
+
+@probe(
+    "gpu.visible",
+    facts={
+        "cuda_visible_devices": "the variable's value (None when unset)",
+        "device_count": "GPUs NVML sees",
+        "visible_count": "GPUs left visible to CUDA programs",
+        "hidden": "GPUs exist but the variable hides all of them",
+    },
+)
+def gpu_visible(ctx: ProbeContext) -> ProbeResult:
+    """Compare CUDA_VISIBLE_DEVICES with the GPUs NVML sees (NVML itself ignores the variable)."""
+    snap = nvml_snapshot(ctx)
+    spec = ctx.env.get("CUDA_VISIBLE_DEVICES")
+    devices = snap.get("devices") or []
+    visible = visible_indices(spec, devices)
+    facts = {
+        "cuda_visible_devices": spec,
+        "device_count": len(devices),
+        "visible_count": len(visible),
+        "visible_indices": visible,
+        "hidden": bool(devices) and not visible,
+    }
+    if not devices:
+        return skipped("NVML sees no GPU to hide", **facts)
+    if not visible:
+        return failed(f"CUDA_VISIBLE_DEVICES={spec!r} hides all {len(devices)} GPU(s) from CUDA programs", **facts)
+    if len(visible) < len(devices):
+        return warned(f"CUDA_VISIBLE_DEVICES={spec!r} leaves {len(visible)} of {len(devices)} GPU(s) visible", **facts)
+    return passed(f"all {len(devices)} GPU(s) are visible to CUDA programs", **facts)
+
+
+def _tier(name: str) -> int | None:
+    """Position of a GPU model in TIERS (matched as a whole word: 'A100' in 'NVIDIA A100-SXM4')."""
+    upper = name.upper()
+    best = None
+    for rank, model in enumerate(TIERS):
+        if re.search(rf"(?<![A-Z0-9]){model}(?![0-9])", upper):
+            best = rank
+    return best
+
+
+def _expected_memory_gib(expected: str) -> float | None:
+    match = re.search(r"(\d+(?:\.\d+)?)\s*G(?:I?B)?\b", expected.upper())
+    return float(match.group(1)) if match else None
+
+
+def compare_gpu(expected: str, device: dict[str, Any]) -> str:
+    """'match', 'better' or 'lower' for one device against what the user expected."""
+    name = str(device.get("name") or "")
+    squash = re.sub(r"[^A-Z0-9]", "", expected.upper().replace("NVIDIA", "").replace("TESLA", ""))
+    want_tier, got_tier = _tier(expected), _tier(name)
+    want_gib = _expected_memory_gib(expected)
+    total_mib = device.get("memory_total_mib")
+    short_memory = bool(want_gib and total_mib and total_mib < want_gib * 1024 * 0.9)
+    model_part = re.sub(r"\d+(?:\.\d+)?\s*G(?:I?B)?\b", "", expected.upper())
+    model_squash = re.sub(r"[^A-Z0-9]", "", model_part.replace("NVIDIA", "").replace("TESLA", ""))
+    if model_squash and model_squash in re.sub(r"[^A-Z0-9]", "", name.upper()):
+        return "lower" if short_memory else "match"
+    if squash and squash in re.sub(r"[^A-Z0-9]", "", name.upper()):
+        return "match"
+    if want_tier is not None and got_tier is not None and got_tier > want_tier:
+        return "better"
+    return "lower"
+
+
+@probe(
+    "gpu.match",
+    facts={
+        "expected": "the GPU the user expected (input expected_gpu)",
+        "assigned": "names of the GPUs NVML sees",
+        "result": "match | better | lower | no-expectation | no-gpu",
+        "lower_tier": "the assigned GPU is not the expected one and not a better one",
+    },
+)
+def gpu_match(ctx: ProbeContext, expected: str | None = None) -> ProbeResult:
+    """Compare the assigned GPU with the one expected (name, then memory: 'A100 80GB').
+
+    Which GPU a notebook service assigns depends on the plan, the compute units left and what
+    is in stock; a premium GPU that is out of stock falls back to a smaller one silently.
+    """
+    snap = nvml_snapshot(ctx)
+    devices = snap.get("devices") or []
+    facts: dict[str, Any] = {"expected": expected, "assigned": [d["name"] for d in devices]}
+    if not expected or not expected.strip():
+        return skipped("no expected GPU given (answer expected_gpu=A100 to compare)", result="no-expectation", **facts)
+    if not devices:
+        return skipped("NVML sees no GPU to compare", result="no-gpu", **facts)
+    results = [compare_gpu(expected, d) for d in devices]
+    best = "match" if "match" in results else "better" if "better" in results else "lower"
+    device = devices[results.index(best)]
+    summary = f"{device['name']} ({device['memory_total_mib']} MiB, compute capability {device['compute_capability']})"
+    facts.update(result=best, lower_tier=best == "lower", device=device["name"])
+    if best == "lower":
+        return failed(f"expected {expected}, got {summary}", **facts)
+    if best == "better":
+        return passed(f"expected {expected}, got a faster {summary}", **facts)
+    return passed(f"got the expected GPU: {summary}", **facts)
+
+
+@probe(
+    "gpu.memory",
+    facts={
+        "held": "a GPU already has most of its memory in use",
+        "device": "the fullest GPU",
+        "used_share": "its used share of memory",
+        "processes": "processes NVML reports on it (host PIDs: inside a container they may not exist here)",
+    },
+)
+def gpu_memory(ctx: ProbeContext) -> ProbeResult:
+    """Check whether GPU memory is already taken before the user's work starts.
+
+    NVML reports the PIDs of the processes holding memory as the host sees them; inside a
+    container (Colab, Docker) those numbers usually name no process here, or another one.
+    """
+    snap = nvml_snapshot(ctx)
+    devices = [d for d in snap.get("devices") or [] if d.get("memory_used_share") is not None]
+    if not devices:
+        return skipped("no GPU memory information", held=False)
+    fullest = max(devices, key=lambda d: d["memory_used_share"])
+    procs = fullest.get("processes") or []
+    facts = {
+        "held": fullest["memory_used_share"] > MEMORY_HELD_SHARE,
+        "device": fullest["name"],
+        "index": fullest["index"],
+        "used_mib": fullest["memory_used_mib"],
+        "total_mib": fullest["memory_total_mib"],
+        "used_share": fullest["memory_used_share"],
+        "processes": procs,
+        "pids": [p["pid"] for p in procs],
+    }
+    usage = f"[{fullest['index']}] {fullest['name']}: {fullest['memory_used_mib']} of {fullest['memory_total_mib']} MiB used"
+    if not facts["held"]:
+        return passed(usage, **facts)
+    if procs:
+        outside = [p["pid"] for p in procs if not p["pid_in_this_namespace"]]
+        note = (
+            f"; PIDs {outside} are not in this container's process namespace (NVML reports host PIDs)"
+            if outside
+            else "; NVML reports host PIDs, so inside a container these may name other processes"
+        )
+        who = f" by PID(s) {facts['pids']}{note}"
+    else:
+        who = " (NVML lists no process: another container or a process it cannot see holds it)"
+    return failed(f"{usage}{who}", **facts)
+
+
+TORCH_QUERY = r"""
+import json, warnings
+out = {"installed": False}
+try:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        import torch
+        out.update(installed=True, version=str(torch.__version__), cuda=torch.version.cuda)
+        out["available"] = bool(torch.cuda.is_available())
+        out["count"] = int(torch.cuda.device_count()) if out["available"] else 0
+        out["names"] = [torch.cuda.get_device_name(i) for i in range(out["count"])]
+    out["warnings"] = [str(w.message)[:400] for w in caught if "CUDA" in str(w.message) or "NVIDIA" in str(w.message)]
+except ImportError as exc:
+    out["import_error"] = str(exc)[:200]
+print("TORCHINFO" + json.dumps(out))
+"""
+
+
+def _torch_info(ctx: ProbeContext) -> dict[str, Any] | None:
+    """Ask torch for its build and CUDA state, in a child process bounded by the deadline."""
+    injected = ctx.modules.get("torch")
+    if injected is not None:
+        available = bool(injected.cuda.is_available())
+        return {
+            "installed": True,
+            "version": str(injected.__version__),
+            "cuda": injected.version.cuda,
+            "available": available,
+            "count": int(injected.cuda.device_count()) if available else 0,
+            "warnings": [],
+        }
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", TORCH_QUERY],
+            env=dict(ctx.env),
+            capture_output=True,
+            text=True,
+            timeout=max(0.5, ctx.time_left() - 0.3),
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    for line in done.stdout.splitlines():
+        if line.startswith("TORCHINFO"):
+            info: dict[str, Any] = json.loads(line.removeprefix("TORCHINFO"))
+            return info
+    return {"installed": False, "error": done.stderr.strip().splitlines()[-1][:300] if done.stderr.strip() else ""}
+
+
+def _version_tuple(text: str | None) -> tuple[int, int] | None:
+    match = re.match(r"(\d+)\.(\d+)", text or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+@probe(
+    "gpu.torch",
+    facts={
+        "installed": "torch can be imported",
+        "version": "torch.__version__ (a +cpu suffix means a CPU-only build)",
+        "cuda": "the CUDA version torch was built with (None for CPU builds)",
+        "available": "torch.cuda.is_available()",
+        "cuda_driver": "the CUDA version the driver supports",
+        "mismatch": "cpu-build | cuda-newer-than-driver | init-failed | none",
+    },
+)
+def gpu_torch(ctx: ProbeContext, cuda_driver: str | None = None) -> ProbeResult:
+    """Check that the installed torch can use the GPU NVML sees: its build, CUDA version and is_available().
+
+    Asked in a child process with the user's environment, so CUDA is never initialised here
+    and a hang costs one deadline. A CPU-only wheel or a wheel built for a newer CUDA than the
+    driver supports cannot use the GPU.
+    """
+    driver_cuda = cuda_driver or nvml_snapshot(ctx).get("cuda_driver")
+    info = _torch_info(ctx)
+    if info is None:
+        return unknown("importing torch did not finish before the deadline", installed=None, cuda_driver=driver_cuda)
+    facts: dict[str, Any] = {
+        "installed": bool(info.get("installed")),
+        "version": info.get("version"),
+        "cuda": info.get("cuda"),
+        "available": info.get("available"),
+        "device_count": info.get("count"),
+        "cuda_driver": driver_cuda,
+        "warnings": info.get("warnings") or [],
+    }
+    if not facts["installed"]:
+        return skipped("torch is not installed in this Python", mismatch="none", **facts)
+    build, driver = _version_tuple(facts["cuda"]), _version_tuple(driver_cuda)
+    newer = bool(build and driver and build > driver)
+    facts["cuda_newer_than_driver"] = newer
+    label = f"torch {facts['version']} (CUDA build {facts['cuda']}), driver supports CUDA {driver_cuda}"
+    if facts["available"]:
+        return passed(f"{label}: torch.cuda.is_available() is True", mismatch="none", **facts)
+    if not facts["cuda"] or "+cpu" in str(facts["version"]):
+        return failed(f"{label}: a CPU-only build of torch cannot use the GPU", mismatch="cpu-build", **facts)
+    if newer:
+        return failed(f"{label}: built for a newer CUDA than the driver supports", mismatch="cuda-newer-than-driver", **facts)
+    hint = f": {facts['warnings'][0]}" if facts["warnings"] else ""
+    return failed(f"{label}: torch.cuda.is_available() is False{hint}", mismatch="init-failed", **facts)
