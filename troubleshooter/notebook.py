@@ -18,7 +18,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from troubleshooter.errors import UsageError
+from troubleshooter.errors import PlaybookErrors, UsageError
 from troubleshooter.i18n import normalize_lang
 from troubleshooter.model.report import Report
 
@@ -42,9 +42,12 @@ def diagnose(playbook_id: str, *, timeout: float = 5.0, lang: str = "en", **answ
 
     if not 0 < timeout <= 600:
         raise UsageError("timeout must be between 0 and 600 seconds")
-    catalog = discover()
+    broken: list[PlaybookErrors] = []
+    catalog = discover(on_error=broken.append)  # one unreadable playbook must not block the others
     playbook = catalog.get(playbook_id)
     if playbook is None:
+        if broken:
+            raise PlaybookErrors([error for errors in broken for error in errors.errors])
         raise UsageError(f"unknown playbook {playbook_id!r}; known: {', '.join(sorted(catalog))}")
     lang = normalize_lang(lang)
     given = {key: str(value) for key, value in answers.items() if value is not None}
@@ -112,7 +115,7 @@ def troubleshoot_magic(line: str) -> Report | None:
     try:
         playbook, kwargs = parse_magic_line(line)
         return diagnose(playbook, **kwargs)
-    except UsageError as exc:
+    except (UsageError, PlaybookErrors) as exc:
         sys.stderr.write(f"troubleshoot: {exc.render()}\n")
         return None
 

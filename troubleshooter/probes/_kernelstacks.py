@@ -51,7 +51,7 @@ class DownloadThread:
     incomplete: str | None = None
     incomplete_bytes: int | None = None
     stalled: bool | None = None
-    position: tuple[int, int] = (0, 0)  # (id of the innermost code object, its last instruction)
+    place: str = ""  # the waiting frame's module.function (no line: polling loops move between lines)
 
     def to_fact(self) -> dict[str, Any]:
         fact: dict[str, Any] = {"name": self.name, "waiting_on": self.waiting_on, "where": self.where}
@@ -125,10 +125,16 @@ def _module(frame: FrameType) -> str:
     return str(frame.f_globals.get("__name__", ""))
 
 
+def _is_lock_frame(frame: FrameType) -> bool:
+    return _module(frame).startswith("filelock") or frame.f_code.co_name == "WeakFileLock"
+
+
 def _is_relevant(frames: list[FrameType]) -> bool:
     for frame in frames:
         module, func = _module(frame), frame.f_code.co_name
         if module.startswith("huggingface_hub") and (func in DOWNLOAD_FUNCS or module in DOWNLOAD_MODULES):
+            return True
+        if module.startswith("huggingface_hub") and func == "WeakFileLock":
             return True
         if func == "_get_token_from_google_colab" or module.startswith("google.colab"):
             return True
@@ -164,8 +170,15 @@ def classify_stack(name: str, ident: int, frame: FrameType, now_wall: float) -> 
         if func == "_get_token_from_google_colab":
             waiting_on, where_frame = "colab-secret-lock", candidate
             break
-        if module.startswith("filelock") or func == "WeakFileLock":
+        if _is_lock_frame(candidate):
+            # the outermost lock frame (WeakFileLock when present) stays put while the
+            # library polls the lock through changing inner frames
             waiting_on, where_frame = "file-lock", candidate
+            for outer in frames[frames.index(candidate) + 1 :]:
+                if not _is_lock_frame(outer) and outer.f_code.co_name != "__enter__":
+                    break
+                if _is_lock_frame(outer):
+                    where_frame = outer
             break
         if module.startswith("hf_xet") or func == "xet_get":
             waiting_on, where_frame = "xet", candidate
@@ -178,7 +191,7 @@ def classify_stack(name: str, ident: int, frame: FrameType, now_wall: float) -> 
         ident=ident,
         waiting_on=waiting_on,
         where=f"{_module(where_frame)}.{where_frame.f_code.co_name}:{where_frame.f_lineno}",
-        position=(id(frames[0].f_code), frames[0].f_lasti),
+        place=f"{_module(where_frame)}.{where_frame.f_code.co_name}",
     )
     for candidate in frames:
         func = candidate.f_code.co_name
@@ -226,7 +239,11 @@ def scan_download_threads(*, sample_s: float = 0.3, clock: Callable[[], float] =
         if now.incomplete:
             now.incomplete_bytes = _size(now.incomplete, 0.5)
         if before is not None and sample_s > 0:
-            same_place = before.position == now.position
+            same_place = (before.waiting_on, before.place, before.lock_file) == (
+                now.waiting_on,
+                now.place,
+                now.lock_file,
+            )
             grew = now.incomplete_bytes is not None and now.incomplete_bytes != sizes.get(ident)
             now.stalled = same_place and not grew
         threads.append(now)
