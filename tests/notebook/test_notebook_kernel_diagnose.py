@@ -124,3 +124,23 @@ def test_report_serialises_from_the_kernel(home: Path, tmp_path: Path) -> None:
     assert "变量" in data["diagnosis"]["title"]
     assert "HF_HUB_DISABLE_XET" in run["md"]
     assert run["repr"] == "<Report fetching-stuck: problem env-set-after-import>"
+
+
+def test_cache_home_moved_after_import_explains_redownloads(home: Path, tmp_path: Path) -> None:
+    persistent = tmp_path / "drive" / "hf"
+    with _hub() as hub:
+        env = base_env(home, hub.client_env(tmp_path / "ephemeral-hf"))
+        run = run_cells(
+            [
+                "import huggingface_hub.constants",
+                f"import os\nos.environ['HF_HOME'] = {str(persistent)!r}",
+                "from troubleshooter import diagnose\nemit('report', diagnose('cache-redownloads', timeout=3).data)",
+            ],
+            env,
+        )
+    report = run["report"]
+    assert report["diagnosis"]["cause"] == "env-set-after-import"
+    stale = {item["constant"]: item for item in report["steps"][0]["facts"]["stale"]}
+    assert stale["HF_HUB_CACHE"]["effective"] == str(tmp_path / "ephemeral-hf" / "hub")
+    assert stale["HF_HUB_CACHE"]["from_environment"] == str(persistent / "hub")
+    assert report["steps"][0]["facts"]["stale_variables"] == ["HF_HOME"]
