@@ -92,9 +92,9 @@ def check_safetensors(path: str) -> Verdict:
         if not 0 <= begin <= stop:
             return Verdict(path, False, f"tensor {name!r} has data_offsets {offsets} out of order")
         width, shape = DTYPE_BYTES.get(str(info.get("dtype"))), info.get("shape")
-        if width and isinstance(shape, list) and all(isinstance(d, int) for d in shape):
-            if prod(shape) * width != stop - begin:
-                return Verdict(path, False, f"tensor {name!r}: shape {shape} does not fit {stop - begin} bytes")
+        sized = width and isinstance(shape, list) and all(isinstance(d, int) for d in shape)
+        if sized and prod(shape) * width != stop - begin:
+            return Verdict(path, False, f"tensor {name!r}: shape {shape} does not fit {stop - begin} bytes")
         end, tensors = max(end, stop), tensors + 1
     expected = 8 + length + end
     if size < expected:

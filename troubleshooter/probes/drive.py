@@ -58,7 +58,8 @@ def _stat_and_list(path: str) -> tuple[os.stat_result, list[str]]:
 
 def _files_under(root: str, limit: int = SHADOW_SCAN_LIMIT) -> tuple[int, list[str]]:
     """Count regular files under `root` (at most `limit` entries walked), with a few samples."""
-    count, sample, walked = 0, [], 0
+    count, walked = 0, 0
+    sample: list[str] = []
     for current, dirs, files in os.walk(root):
         dirs.sort()
         for name in sorted(files):
@@ -345,5 +346,7 @@ def drive_cache_disk(ctx: ProbeContext) -> ProbeResult:
     }
     summary = f"{free / MIB:.1f} MiB free of {total / MIB:.0f} MiB ({used_share:.0%} used) on the disk of {checked}"
     if full:
-        return failed(f"the DriveFS cache disk is full: {summary}, DriveFS holds {used_by_cache / MIB:.1f} MiB", **facts)
+        return failed(
+            f"the DriveFS cache disk is full: {summary}, DriveFS holds {used_by_cache / MIB:.1f} MiB", **facts
+        )
     return passed(summary, **facts)
