@@ -55,10 +55,15 @@ def test_variables_set_before_import_pass_and_the_walk_goes_on(home: Path, tmp_p
         env = base_env(home, hub.client_env(tmp_path / "hf"))
         run = run_cells(
             [
-                "import huggingface_hub\nfrom huggingface_hub import constants",
+                "import huggingface_hub\nfrom huggingface_hub import constants\n"
+                "from huggingface_hub.utils import _http\n"
+                "def my_client_factory():  # the user's own HTTP client settings\n"
+                "    return _http.default_client_factory()\n"
+                "_http.set_client_factory(my_client_factory)",
                 "from troubleshooter import diagnose\n"
                 "report = diagnose('fetching-stuck', timeout=3, repo='acme/tiny-model')\n"
-                "emit('report', report.data)",
+                "emit('report', report.data)\n"
+                "emit('factory_restored', _http._GLOBAL_CLIENT_FACTORY is my_client_factory)",
             ],
             env,
         )
@@ -70,6 +75,8 @@ def test_variables_set_before_import_pass_and_the_walk_goes_on(home: Path, tmp_p
     assert steps["kernel-threads"]["status"] == "pass"
     assert "endpoint" in steps, "after the in-kernel checks the usual walk continues"
     assert report["diagnosis"] is None or report["diagnosis"]["cause"] != "env-set-after-import"
+    assert steps["file"]["status"] == "pass", "the network probes ran with their bounded client"
+    assert run["factory_restored"] is True, "the user's huggingface_hub client factory is put back"
 
 
 def test_nothing_imported_yet_means_nothing_can_be_stale(home: Path, tmp_path: Path) -> None:
