@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from troubleshooter.model.result import Status
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.locks import locks_probe, parse_proc_locks
@@ -45,6 +47,14 @@ sys.stdin.read()
 """
 
 
+def _script(cache: Path, name: str, code: str) -> Path:
+    """Worker scripts live next to the cache, not in it (the cache scan would see them)."""
+    folder = cache.parent / "workers"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(code)
+    return folder / name
+
+
 def lock_path(cache: Path, repo_dir: str = REPO_DIR, etag: str = ETAG) -> Path:
     path = cache / ".locks" / repo_dir / f"{etag}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,8 +65,7 @@ def lock_path(cache: Path, repo_dir: str = REPO_DIR, etag: str = ETAG) -> Path:
 def flock_holder(cache: Path, *, grow: bool = True, repo_dir: str = REPO_DIR) -> Iterator[subprocess.Popen[str]]:
     """A separate process holding the download lock, optionally writing the partial blob."""
     lock = lock_path(cache, repo_dir)
-    script = cache / "download_worker.py"
-    script.write_text(HOLDER)
+    script = _script(cache, "download_worker.py", HOLDER)
     args = [sys.executable, str(script), str(lock)]
     if grow:
         blobs = cache / repo_dir / "blobs"
@@ -71,11 +80,10 @@ def flock_holder(cache: Path, *, grow: bool = True, repo_dir: str = REPO_DIR) ->
         proc.wait(timeout=10)
 
 
-def soft_marker(cache: Path, *, alive: bool) -> tuple[Path, subprocess.Popen[str]]:
+def soft_marker(cache: Path, *, alive: bool, repo_dir: str = REPO_DIR) -> tuple[Path, subprocess.Popen[str]]:
     """A SoftFileLock marker written by a real process that is still running or already gone."""
-    lock = lock_path(cache)
-    script = cache / "soft_worker.py"
-    script.write_text(SOFT)
+    lock = lock_path(cache, repo_dir)
+    script = _script(cache, "soft_worker.py", SOFT)
     proc = subprocess.Popen(
         [sys.executable, str(script), str(lock), "live" if alive else "die"],
         stdout=subprocess.PIPE,
@@ -88,59 +96,64 @@ def soft_marker(cache: Path, *, alive: bool) -> tuple[Path, subprocess.Popen[str
     return lock, proc
 
 
+@pytest.fixture
+def cache(tmp_path: Path) -> Path:
+    return tmp_path / "hub"
+
+
 def _ctx(timeout: float = 4.0) -> ProbeContext:
     return ProbeContext(env=dict(os.environ), timeout_s=timeout).for_probe()
 
 
-def test_live_flock_holder_is_named_with_pid_and_command(tmp_path: Path) -> None:
-    with flock_holder(tmp_path) as holder:
-        result = locks_probe(_ctx(), repo=REPO, cache_dir=str(tmp_path))
+def test_live_flock_holder_is_named_with_pid_and_command(cache: Path) -> None:
+    with flock_holder(cache) as holder:
+        result = locks_probe(_ctx(), repo=REPO, cache_dir=str(cache))
     assert result.status is Status.FAIL
     assert result.facts["state"] == "held"
     assert result.facts["holder_pid"] == holder.pid
     assert result.facts["holder_command"].split()[1:3] == [
-        str(tmp_path / "download_worker.py"),
-        str(lock_path(tmp_path)),
+        str(cache.parent / "workers" / "download_worker.py"),
+        str(lock_path(cache)),
     ]
     assert result.facts["growing"] is True and result.facts["bytes_per_s"] > 0
     assert f"pid {holder.pid}" in result.evidence
 
 
-def test_holder_that_writes_nothing_is_still_held_but_not_growing(tmp_path: Path) -> None:
-    with flock_holder(tmp_path, grow=False) as holder:
-        result = locks_probe(_ctx(), cache_dir=str(tmp_path))  # no repo: every lock in the cache
+def test_holder_that_writes_nothing_is_still_held_but_not_growing(cache: Path) -> None:
+    with flock_holder(cache, grow=False) as holder:
+        result = locks_probe(_ctx(), cache_dir=str(cache))  # no repo: every lock in the cache
     assert result.facts["state"] == "held" and result.facts["holder_pid"] == holder.pid
     assert result.facts["growing"] is False
 
 
-def test_lock_of_another_repo_is_not_blamed_when_a_repo_is_given(tmp_path: Path) -> None:
-    with flock_holder(tmp_path, grow=False, repo_dir="models--other--model"):
-        result = locks_probe(_ctx(), repo=REPO, cache_dir=str(tmp_path))
+def test_lock_of_another_repo_is_not_blamed_when_a_repo_is_given(cache: Path) -> None:
+    with flock_holder(cache, grow=False, repo_dir="models--other--model"):
+        result = locks_probe(_ctx(), repo=REPO, cache_dir=str(cache))
     assert result.status is Status.PASS and result.facts["state"] == "none"
 
 
-def test_lock_file_left_after_a_finished_download_is_free(tmp_path: Path) -> None:
-    with flock_holder(tmp_path, grow=False):
+def test_lock_file_left_after_a_finished_download_is_free(cache: Path) -> None:
+    with flock_holder(cache, grow=False):
         pass  # the holder exits; flock's lock file stays behind, empty, as after every download
-    result = locks_probe(_ctx(), repo=REPO, cache_dir=str(tmp_path))
+    result = locks_probe(_ctx(), repo=REPO, cache_dir=str(cache))
     assert result.status is Status.PASS
     assert result.facts["state"] == "free" and result.facts["lock_files"] == 1
     assert result.facts["flock_supported"] is True
 
 
-def test_soft_marker_of_a_dead_process_is_stale(tmp_path: Path) -> None:
-    lock, proc = soft_marker(tmp_path, alive=False)
+def test_soft_marker_of_a_dead_process_is_stale(cache: Path) -> None:
+    lock, proc = soft_marker(cache, alive=False)
     assert lock.read_text().startswith(f"{proc.pid}\n")
-    result = locks_probe(_ctx(), repo=REPO, cache_dir=str(tmp_path))
+    result = locks_probe(_ctx(), repo=REPO, cache_dir=str(cache))
     assert result.status is Status.WARN and result.facts["state"] == "stale"
     assert result.facts["stale"][0]["owner_pid"] == proc.pid
     assert "gone" in result.facts["stale"][0]["reason"]
 
 
-def test_soft_marker_of_a_live_process_is_held(tmp_path: Path) -> None:
-    _, proc = soft_marker(tmp_path, alive=True)
+def test_soft_marker_of_a_live_process_is_held(cache: Path) -> None:
+    _, proc = soft_marker(cache, alive=True)
     try:
-        result = locks_probe(_ctx(), repo=REPO, cache_dir=str(tmp_path))
+        result = locks_probe(_ctx(), repo=REPO, cache_dir=str(cache))
     finally:
         proc.kill()
         proc.wait(timeout=10)
@@ -148,8 +161,8 @@ def test_soft_marker_of_a_live_process_is_held(tmp_path: Path) -> None:
     assert result.facts["holders"][0]["lock_type"] == "soft"
 
 
-def test_no_cache_at_all_has_no_locks(tmp_path: Path) -> None:
-    result = locks_probe(_ctx(), repo=REPO, cache_dir=str(tmp_path / "missing"))
+def test_no_cache_at_all_has_no_locks(cache: Path) -> None:
+    result = locks_probe(_ctx(), repo=REPO, cache_dir=str(cache / "missing"))
     assert result.status is Status.PASS and result.facts["state"] == "none"
 
 

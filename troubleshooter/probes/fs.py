@@ -110,6 +110,20 @@ def _cached_blob_bytes(cache: str, repo: str | None, repo_type: str) -> int:
     return total
 
 
+def hub_repo_size(ctx: ProbeContext, repo: str, repo_type: str) -> int | None:
+    """Bytes of all files of `repo` from the Hub's file list (bounded; None when not reachable)."""
+    from troubleshooter.probes.hub import _api, _dead, walk_token
+
+    if _dead(ctx) is not None:
+        return None
+    token, _ = walk_token(ctx)
+    try:
+        entries = _api(ctx).list_repo_tree(repo, repo_type=repo_type, recursive=True, token=token or False)
+        return sum(int(getattr(e, "size", 0) or 0) for e in entries if type(e).__name__ == "RepoFile") or None
+    except Exception:  # any failure here only means "size unknown"; the network checks judge the Hub
+        return None
+
+
 def _as_int(value: Any) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
@@ -119,9 +133,11 @@ def _as_int(value: Any) -> int | None:
 
 @probe(
     "fs.free_space",
+    network=True,
     facts={
         "free_bytes": "bytes free for this user on the cache's filesystem",
         "needed_bytes": "size of the repo's files (from the Hub's file list)",
+        "needed_source": "where the size came from: argument | hub-file-list | unknown",
         "cached_bytes": "bytes of that repo already in the cache",
         "missing_bytes": "what still has to be downloaded",
         "checked_dir": "the directory whose filesystem was measured",
@@ -152,13 +168,18 @@ def free_space(
     except OSError as exc:
         return unknown(f"cannot measure {checked}: {exc.strerror}", hub_cache=cache)
     free = stats.f_bavail * stats.f_frsize
-    total_needed = _as_int(needed)
+    total_needed, needed_source = _as_int(needed), "argument"
+    if total_needed is None and repo and ctx.time_left() > 0.5:
+        total_needed, needed_source = hub_repo_size(ctx, repo, repo_type), "hub-file-list"
+    if total_needed is None:
+        needed_source = "unknown"
     missing = max(0, total_needed - cached) if total_needed is not None else None
     facts = {
         "hub_cache": cache,
         "checked_dir": checked,
         "free_bytes": free,
         "needed_bytes": total_needed,
+        "needed_source": needed_source,
         "cached_bytes": cached,
         "missing_bytes": missing,
         "total_bytes": stats.f_blocks * stats.f_frsize,
