@@ -13,7 +13,6 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -268,6 +267,6 @@ def test_timeouts_too_low_or_not_integers() -> None:
 
 
 def test_hf_transfer_is_ignored_by_current_huggingface_hub() -> None:
-    result: Any = hf_transfer_setting(ctx({"HF_HUB_ENABLE_HF_TRANSFER": "1"}))
-    assert version_tuple(result.facts["huggingface_hub"]) >= (1, 0)
+    result = hf_transfer_setting(ctx({"HF_HUB_ENABLE_HF_TRANSFER": "1"}))
+    assert (version_tuple(result.facts["huggingface_hub"]) or (0,)) >= (1, 0)
     assert result.status is Status.WARN and result.facts["effect"] == "ignored-deprecated"
