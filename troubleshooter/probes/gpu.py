@@ -249,20 +249,35 @@ def _expected_memory_gib(expected: str) -> float | None:
     return float(match.group(1)) if match else None
 
 
+MEMORY_TOKEN = re.compile(r"^\d+(?:\.\d+)?G(?:I?B)?$")
+VENDOR_WORDS = {"NVIDIA", "TESLA", "GEFORCE", "QUADRO"}
+
+
+def _model_tokens(text: str) -> list[str]:
+    """'NVIDIA A100-SXM4-80GB' -> ['A100', 'SXM4']: the words naming the model, no vendor or memory."""
+    words = re.findall(r"[A-Z0-9.]+", text.upper().replace("GB", "GB "))
+    return [w for w in words if w not in VENDOR_WORDS and not MEMORY_TOKEN.match(w)]
+
+
+def _contains(haystack: list[str], needle: list[str]) -> bool:
+    return any(haystack[i : i + len(needle)] == needle for i in range(len(haystack) - len(needle) + 1))
+
+
 def compare_gpu(expected: str, device: dict[str, Any]) -> str:
-    """'match', 'better' or 'lower' for one device against what the user expected."""
+    """'match', 'better' or 'lower' for one device against what the user expected.
+
+    The expected model's words must appear, whole and in order, in the device name ('L4'
+    matches 'NVIDIA L4', not 'NVIDIA L40S'); a memory size in the expectation ('A100 80GB')
+    must also fit. A different model of a known higher tier counts as better.
+    """
     name = str(device.get("name") or "")
-    squash = re.sub(r"[^A-Z0-9]", "", expected.upper().replace("NVIDIA", "").replace("TESLA", ""))
-    want_tier, got_tier = _tier(expected), _tier(name)
+    wanted = _model_tokens(re.sub(r"(\d)\s+(G(?:I?B)?)\b", r"\1\2", expected.upper()))
     want_gib = _expected_memory_gib(expected)
     total_mib = device.get("memory_total_mib")
     short_memory = bool(want_gib and total_mib and total_mib < want_gib * 1024 * 0.9)
-    model_part = re.sub(r"\d+(?:\.\d+)?\s*G(?:I?B)?\b", "", expected.upper())
-    model_squash = re.sub(r"[^A-Z0-9]", "", model_part.replace("NVIDIA", "").replace("TESLA", ""))
-    if model_squash and model_squash in re.sub(r"[^A-Z0-9]", "", name.upper()):
+    if wanted and _contains(_model_tokens(name), wanted):
         return "lower" if short_memory else "match"
-    if squash and squash in re.sub(r"[^A-Z0-9]", "", name.upper()):
-        return "match"
+    want_tier, got_tier = _tier(expected), _tier(name)
     if want_tier is not None and got_tier is not None and got_tier > want_tier:
         return "better"
     return "lower"

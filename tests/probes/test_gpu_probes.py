@@ -1,0 +1,176 @@
+"""GPU probes with a stand-in NVML handed in through ctx.modules, and the rules they apply."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import pytest
+
+from tests.conftest import FAKE_MODULES
+from troubleshooter.model.result import Status
+from troubleshooter.probes.context import ProbeContext
+from troubleshooter.probes.gpu import (
+    compare_gpu,
+    cuda_version_text,
+    gpu_match,
+    gpu_memory,
+    gpu_nvml,
+    gpu_visible,
+    visible_indices,
+)
+from troubleshooter.probes.gputorch import gpu_torch
+
+
+@pytest.fixture
+def fake_nvml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The stand-in pynvml under a private name, configured by a JSON file the test writes."""
+    name = "fake_pynvml_for_gpu_probe_tests"
+    spec = importlib.util.spec_from_file_location(name, FAKE_MODULES / "pynvml.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    config = tmp_path / "nvml.json"
+    monkeypatch.setenv("FAKE_NVML", str(config))
+
+    def configure(**data: Any) -> ModuleType:
+        config.write_text(json.dumps(data))
+        return module
+
+    yield configure
+    sys.modules.pop(name, None)
+
+
+def ctx_with(modules: dict[str, Any], env: dict[str, str] | None = None) -> ProbeContext:
+    return ProbeContext(env=env or {"PATH": "/nonexistent"}, timeout_s=3, modules=modules)
+
+
+def test_cuda_driver_version_is_written_like_people_do() -> None:
+    assert cuda_version_text(12040) == "12.4"
+    assert cuda_version_text(11080) == "11.8"
+    assert cuda_version_text(None) is None
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [(None, [0, 1]), ("", []), ("-1", []), ("1", [1]), ("1,0", [1, 0]), ("0,7,1", [0]), ("0,0", [0]), ("GPU-bb", [1])],
+)
+def test_cuda_visible_devices_is_parsed_like_the_cuda_runtime(spec: str | None, expected: list[int]) -> None:
+    devices = [{"index": 0, "uuid": "GPU-aa11"}, {"index": 1, "uuid": "GPU-bb22"}]
+    assert visible_indices(spec, devices) == expected
+
+
+@pytest.mark.parametrize(
+    ("expected", "name", "total_mib", "verdict"),
+    [
+        ("A100", "Tesla T4", 15360, "lower"),
+        ("a100", "NVIDIA A100-SXM4-40GB", 40960, "match"),
+        ("A100 80GB", "NVIDIA A100-SXM4-40GB", 40960, "lower"),
+        ("A100 80GB", "NVIDIA A100-SXM4-80GB", 81920, "match"),
+        ("A100", "NVIDIA H100 80GB HBM3", 81559, "better"),
+        ("L4", "NVIDIA L4", 23034, "match"),
+        ("L4", "NVIDIA L40S", 46068, "better"),
+        ("RTX 4090", "Tesla T4", 15360, "lower"),
+    ],
+)
+def test_assigned_gpu_is_compared_with_the_expected_one(expected: str, name: str, total_mib: int, verdict: str) -> None:
+    assert compare_gpu(expected, {"name": name, "memory_total_mib": total_mib}) == verdict
+
+
+def test_init_error_codes_map_to_no_gpu_or_nvml_error(fake_nvml: Any) -> None:
+    for code, state in [(12, "no-gpu"), (9, "no-gpu"), (4, "nvml-error"), (15, "nvml-error"), (18, "nvml-error")]:
+        result = gpu_nvml(ctx_with({"pynvml": fake_nvml(init_error=code)}))
+        assert result.status is Status.FAIL
+        assert (result.facts["state"], result.facts["error_code"]) == (state, code)
+        assert result.facts["nvidia_smi"] is None
+
+
+def test_devices_memory_and_processes_are_read(fake_nvml: Any) -> None:
+    nvml = fake_nvml(
+        driver_version="535.104.05",
+        cuda_driver_version=12020,
+        devices=[
+            {
+                "name": "Tesla T4",
+                "memory_total_mib": 15360,
+                "memory_used_mib": 12000,
+                "compute_capability": [7, 5],
+                "processes": [{"pid": 1, "used_memory_mib": 11900}],
+            }
+        ],
+    )
+    ctx = ctx_with({"pynvml": nvml})
+    result = gpu_nvml(ctx)
+    assert result.status is Status.PASS
+    device = result.facts["devices"][0]
+    assert (device["name"], device["memory_total_mib"], device["compute_capability"]) == ("Tesla T4", 15360, "7.5")
+    assert result.facts["cuda_driver"] == "12.2"
+    memory = gpu_memory(ctx)
+    assert memory.status is Status.FAIL and memory.facts["held"] is True
+    # PID 1 exists in every PID namespace, but NVML's number may still name another process.
+    assert memory.facts["processes"][0]["pid_in_this_namespace"] is True
+    assert "host PIDs" in memory.evidence
+
+
+def test_the_snapshot_is_taken_once_per_walk(fake_nvml: Any) -> None:
+    nvml = fake_nvml(devices=[{"name": "Tesla T4"}])
+    calls = {"init": 0}
+    original = nvml.nvmlInit
+
+    def counting_init() -> None:
+        calls["init"] += 1
+        original()
+
+    ctx = ctx_with({"pynvml": SimpleNamespace(**{**vars(nvml), "nvmlInit": counting_init})})
+    gpu_nvml(ctx)
+    gpu_visible(ctx)
+    gpu_match(ctx, "T4")
+    gpu_memory(ctx)
+    assert calls["init"] == 1
+
+
+def test_hidden_gpu_and_missing_expectation(fake_nvml: Any) -> None:
+    nvml = fake_nvml(devices=[{"name": "Tesla T4"}])
+    hidden = gpu_visible(ctx_with({"pynvml": nvml}, {"CUDA_VISIBLE_DEVICES": ""}))
+    assert hidden.status is Status.FAIL and hidden.facts["hidden"] is True
+    no_expectation = gpu_match(ctx_with({"pynvml": nvml}), None)
+    assert no_expectation.status is Status.SKIPPED and no_expectation.facts["result"] == "no-expectation"
+
+
+def _torch(version: str, cuda: str | None, available: bool) -> SimpleNamespace:
+    return SimpleNamespace(
+        __version__=version,
+        version=SimpleNamespace(cuda=cuda),
+        cuda=SimpleNamespace(is_available=lambda: available, device_count=lambda: int(available)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("torch", "mismatch"),
+    [
+        (_torch("2.5.1+cu124", "12.4", True), "none"),
+        (_torch("2.5.1+cpu", None, False), "cpu-build"),
+        (_torch("2.7.1+cu128", "12.8", False), "cuda-newer-than-driver"),
+        (_torch("2.5.1+cu121", "12.1", False), "init-failed"),
+    ],
+)
+def test_torch_build_is_judged_against_the_driver(torch: SimpleNamespace, mismatch: str) -> None:
+    result = gpu_torch(ctx_with({"torch": torch}), cuda_driver="12.4")
+    assert result.facts["mismatch"] == mismatch
+    assert result.status is (Status.PASS if mismatch == "none" else Status.FAIL)
+
+
+def test_torch_is_asked_in_a_child_process_with_the_users_environment(tmp_path: Path) -> None:
+    config = tmp_path / "torch.json"
+    config.write_text(json.dumps({"version": "2.5.1+cu121", "cuda": "12.1", "devices": ["Tesla T4"]}))
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(FAKE_MODULES), "FAKE_TORCH": str(config)}
+    result = gpu_torch(ProbeContext(env=env, timeout_s=10), cuda_driver="12.4")
+    assert result.facts["version"] == "2.5.1+cu121" and result.facts["available"] is True
+    assert "torch" not in sys.modules or not hasattr(sys.modules["torch"], "_config"), "never imported here"
+    absent = gpu_torch(ProbeContext(env={"PATH": "/usr/bin:/bin"}, timeout_s=10), cuda_driver="12.4")
+    assert absent.status is Status.SKIPPED and absent.facts["installed"] is False
