@@ -59,12 +59,16 @@ def satisfy(cond: Condition, status: list[str], facts: dict[str, Any]) -> bool:
 
 
 def result_for(session: walker.Session, strategy: str) -> ProbeResult:
-    """A result that leads to the strategy's branch (verified with the walker itself)."""
+    """A result that leads to the strategy's branch (verified with the walker itself).
+
+    first/last: the first (last) branch a result can satisfy; otherwise: a plain pass.
+    """
     request = walker.pending(session)
     assert isinstance(request, walker.ProbeRequest)
-    if strategy == "first":
-        for branch in request.node.branches:
-            status, facts = ["pass"], {}
+    if strategy in ("first", "last"):
+        branches = request.node.branches if strategy == "first" else tuple(reversed(request.node.branches))
+        for branch in branches:
+            status, facts = ["pass"], dict[str, Any]()
             if satisfy(branch.when, status, facts):
                 result = ProbeResult(Status(status[0]), facts, f"fake result for {branch.next}")
                 if walker.choose(session, result)[0] == branch.next:
@@ -80,6 +84,11 @@ class PlannedWalk:
 
 
 def plan_walk(playbook: Playbook, answers: Mapping[str, str], strategy: str) -> PlannedWalk:
+    """The headless walk a strategy leads to; "midway" follows `otherwise` for half of the
+    all-pass path, then takes the first branch it can satisfy (a problem deep in the tree)."""
+    diverge_at = -1
+    if strategy == "midway":
+        diverge_at = len(plan_walk(playbook, answers, "otherwise").results) // 2
     session = walker.begin(playbook, answers)
     results: list[ProbeResult] = []
     given: list[str] = []
@@ -88,7 +97,10 @@ def plan_walk(playbook: Playbook, answers: Mapping[str, str], strategy: str) -> 
         if request is None:
             break
         if isinstance(request, walker.ProbeRequest):
-            result = result_for(session, strategy)
+            step_strategy = strategy
+            if strategy == "midway":
+                step_strategy = "first" if len(results) >= diverge_at else "otherwise"
+            result = result_for(session, step_strategy)
             results.append(result)
             session = walker.advance(session, result, args=request.args)
         else:
@@ -118,7 +130,9 @@ class FakeProbes:
     calls: list[tuple[str, dict[str, Any], float]] = field(default_factory=list)
     contexts: list[ProbeContext] = field(default_factory=list)
 
-    def __call__(self, name: str, ctx: ProbeContext, args: Mapping[str, object], timeout_s: float) -> tuple[ProbeResult, float]:
+    def __call__(
+        self, name: str, ctx: ProbeContext, args: Mapping[str, object], timeout_s: float
+    ) -> tuple[ProbeResult, float]:
         self.calls.append((name, dict(args), timeout_s))
         self.contexts.append(ctx)
         if self.gate is not None:

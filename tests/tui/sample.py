@@ -109,8 +109,13 @@ class ApplyRecord:
     verify: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"applied": self.applied, "message": self.message, "changes": self.changes,
-                "undo": self.undo, "verify": self.verify}
+        return {
+            "applied": self.applied,
+            "message": self.message,
+            "changes": self.changes,
+            "undo": self.undo,
+            "verify": self.verify,
+        }
 
 
 @dataclass
@@ -123,11 +128,20 @@ class FakeFlow:
 
     def preview(self, rem: Any, session: Any, ctx: Any) -> Preview:
         self.previews.append(rem.id)
-        return Preview(rem.id, rem.applicability.value, self.available,
-                       "" if self.available else "nothing to remove",
-                       [f"remove directory {ctx.env.get('HOME')}/.cache/sample (12 files, 3.1 GB)"])
+        return Preview(
+            rem.id,
+            rem.applicability.value,
+            self.available,
+            "" if self.available else "nothing to remove",
+            [f"remove directory {ctx.env.get('HOME')}/.cache/sample (12 files, 3.1 GB)"],
+        )
 
     def apply_remediation(self, rem: Any, session: Any, ctx: Any, *, consent: bool) -> ApplyRecord:
         self.applies.append((rem.id, consent))
-        return ApplyRecord(True, "removed 12 files", [{"removed": "~/.cache/sample"}],
-                           [{"restore": "from trash"}], {"before": "fail", "after": "pass", "probe": "fake.disk"})
+        return ApplyRecord(
+            True,
+            "removed 12 files",
+            [{"removed": "~/.cache/sample"}],
+            [{"restore": "from trash"}],
+            {"before": "fail", "after": "pass", "probe": "fake.disk"},
+        )

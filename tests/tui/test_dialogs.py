@@ -7,7 +7,7 @@ import json
 import sys
 
 from textual.message import Message
-from textual.widgets import Button
+from textual.widgets import Button, Input
 
 from tests.tui.conftest import settle
 from tests.tui.planning import FakeProbes
@@ -37,7 +37,7 @@ async def test_export_writes_json_markdown_and_html(sample_app, tmp_path):
             await settle(pilot)
             dialog = app.screen
             assert isinstance(dialog, ExportScreen)
-            field = dialog.query_one("#export-path")
+            field = dialog.query_one("#export-path", Input)
             field.value = str(tmp_path / "out" / "report.txt")
             await pilot.click(f"#fmt-{suffix}")
             assert field.value.endswith(f"report.{suffix}")
@@ -61,7 +61,7 @@ async def test_export_to_an_unwritable_place_says_so_and_keeps_the_walk(sample_a
         await _to_diagnosis(pilot)
         await pilot.press("e")
         await settle(pilot)
-        app.screen.query_one("#export-path").value = str(blocker / "report.json")
+        app.screen.query_one("#export-path", Input).value = str(blocker / "report.json")
         await pilot.press("enter")
         await settle(pilot)
         assert any("Could not write" in n.message for n in app._notifications)

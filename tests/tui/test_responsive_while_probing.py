@@ -6,13 +6,15 @@ from __future__ import annotations
 import threading
 import time
 
+from textual.widgets import OptionList
+
 from tests.tui.conftest import settle
 from tests.tui.planning import FakeProbes
 from troubleshooter.tui.messages import ProbeTimedOut
 from troubleshooter.tui.screens.help import HelpScreen
 from troubleshooter.tui.screens.walk import WATCHDOG_GRACE_S
 
-DEADLINE_S = 0.5
+DEADLINE_S = 1.0
 
 
 async def test_keys_answer_while_a_probe_hangs_and_it_times_out_at_the_deadline(sample_app):
@@ -30,21 +32,23 @@ async def test_keys_answer_while_a_probe_hangs_and_it_times_out_at_the_deadline(
 
             await pilot.press("l")  # switch language while the probe is stuck
             assert app.lang == "zh"
+            first_key_s = time.monotonic() - started
             await pilot.press("question_mark")
             assert isinstance(app.screen, HelpScreen)
             await pilot.press("escape")
-            handled_after = time.monotonic() - started
-            assert handled_after < DEADLINE_S, f"keys took {handled_after:.2f} s while the probe hung"
+            assert first_key_s < DEADLINE_S / 2, f"a key took {first_key_s:.2f} s while the probe hung"
+            # still undecided: every key above was handled before the deadline fired
             assert status.running and screen.decided is None and not gate.is_set()
             assert "正在运行" in str(status.render()), "the running line follows the language switch"
 
             await settle(pilot, lambda: screen.decided is not None, bound_s=DEADLINE_S + 3, workers=False)
             waited = time.monotonic() - started
+            assert screen.decided is not None
             assert screen.decided.result.status.value == "timeout"
             assert DEADLINE_S * 0.5 <= waited <= DEADLINE_S + WATCHDOG_GRACE_S + 1.0
             assert "TIMEOUT" in str(status.render())
             assert any(isinstance(m, ProbeTimedOut) for m in received)
-            options = screen.query_one("#branches")
+            options = screen.query_one("#branches", OptionList)
             assert options.get_option_at_index(options.highlighted).id == "1:slow-disk"
             await pilot.press("enter")
             await settle(pilot, workers=False)

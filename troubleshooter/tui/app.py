@@ -45,6 +45,7 @@ class TroubleshooterApp(App[int]):
         Binding("l", "toggle_lang", "中文/EN"),
         Binding("d", "toggle_theme", "Theme"),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
     def __init__(

@@ -144,7 +144,7 @@ and answer Yes. Export the report (e) to paste into an issue — secrets are red
 }
 
 
-def tr(key: str, lang: str, **values: object) -> str:
-    """The UI string `key` in `lang` (English fallback), formatted with `values`."""
-    text = pick(_STRINGS.get(key, {"en": key}), lang)
+def tr(name: str, lang: str, /, **values: object) -> str:
+    """The UI string `name` in `lang` (English fallback), formatted with `values`."""
+    text = pick(_STRINGS.get(name, {"en": name}), lang)
     return text.format(**values) if values else text

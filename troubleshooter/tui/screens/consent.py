@@ -54,7 +54,7 @@ class ConsentScreen(ModalScreen[bool]):
         text.append(tr(warning, lang) + "\n\n")
         if self.can_apply:
             text.append(tr("consent.changes", lang) + "\n", "bold")
-            for line in self.preview.changes:
+            for line in getattr(self.preview, "changes", ()):
                 text.append(f"  {line}\n", "bold cyan")
             return text
         if self.preview is not None:

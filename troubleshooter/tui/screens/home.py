@@ -62,7 +62,7 @@ class HomeScreen(Screen[None]):
     """Search field over a list of symptom cards."""
 
     BINDINGS = [  # noqa: RUF012 - Textual reads a class-level list
-        Binding("down", "focus_cards", "Cards", show=False),
+        Binding("down", "focus_cards", "Cards"),
     ]
 
     def __init__(self, playbooks: dict[str, Playbook]) -> None:

@@ -176,10 +176,8 @@ class WalkScreen(FixesScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="probe")
     def run_probe(self, run_id: int, node_id: str, probe: str, args: dict[str, Any], deadline: float) -> None:
         """Runs in a thread: call the probe runner and post what it returned. Touches no widget."""
-        runner = getattr(self.app, "probe_runner", None)
+        runner = self.app.probe_runner  # type: ignore[attr-defined]
         try:
-            if runner is None:
-                from troubleshooter.engine.runner import run_probe as runner
             result, duration = runner(probe, self.ctx, args, deadline)
         except Exception as exc:  # the runner itself failed: a verdict for this step, not a crash
             result = ProbeResult(

@@ -84,7 +84,7 @@ class DiagnosisView(Vertical):
                 tr("walk.needs_input", lang, key=session.missing) if session.missing else tr("walk.inconclusive", lang)
             )
             head.append(message + "\n")
-            head.extend(Text("\n".join(session.notes), style="dim"))
+            head.append_text(Text("\n".join(session.notes), style="dim"))
         self.query_one("#diag-head", Static).update(head)
         fixes = self.remediations()
         options = self.query_one("#remediations", OptionList)
