@@ -60,11 +60,13 @@ def drive_mount(point: Path, backing: Path) -> Iterator[subprocess.Popen[bytes]]
             time.sleep(0.02)
         yield daemon
     finally:
-        os.kill(daemon.pid, signal.SIGCONT)
+        if daemon.poll() is None:
+            os.kill(daemon.pid, signal.SIGCONT)
         if subprocess.run(["umount", str(point)], capture_output=True).returncode != 0:
             subprocess.run(["umount", "-l", str(point)], capture_output=True)
-        daemon.terminate()
-        daemon.wait(timeout=10)
+        if daemon.poll() is None:
+            daemon.terminate()
+            daemon.wait(timeout=10)
 
 
 def walk(home: Path, *answers: str, timeout: float = 3) -> CliResult:
@@ -191,3 +193,14 @@ def test_other_filesystem_at_drive_root_is_not_drive(tmp_path: Path, home: Path)
         subprocess.run(["umount", "-l", str(point)], check=False)
     assert_cause(result, "drive-not-mounted")
     assert result.json["steps"][0]["facts"]["state"] == "other-mount"
+
+
+@needs_fuse
+def test_drive_daemon_gone_is_transport_endpoint_not_connected(tmp_path: Path, home: Path) -> None:
+    point = tmp_path / "content" / "drive"
+    with drive_mount(point, tmp_path / "backing") as daemon:
+        daemon.kill()
+        daemon.wait(timeout=10)
+        result = walk(home, f"drive_root={point}")
+    assert_cause(result, "drive-mount-hung")
+    assert result.json["steps"][0]["facts"]["state"] == "not-connected"
