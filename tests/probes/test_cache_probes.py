@@ -181,11 +181,15 @@ def test_bytes_already_cached_are_not_needed_again(tmp_path: Path) -> None:
 
 
 @needs_root
-def test_small_full_tmpfs_is_full_without_a_repo_size(tmp_path: Path) -> None:
-    with mounted(tmp_path / "hf", "-t", "tmpfs", "-o", "size=4m", "tmpfs"):
-        result = free_space(ctx(), cache_dir=str(tmp_path / "hf" / "hub"))
-        ephemeral = cache_persistence(ctx(), cache_dir=str(tmp_path / "hf" / "hub"))
-    assert result.status is Status.FAIL and result.facts["free_bytes"] <= 4 << 20
+def test_nearly_full_tmpfs_is_full_without_a_repo_size_but_an_empty_one_is_not(tmp_path: Path) -> None:
+    hf = tmp_path / "hf"
+    with mounted(hf, "-t", "tmpfs", "-o", "size=4m", "tmpfs"):
+        empty = free_space(ctx(), cache_dir=str(hf / "hub"))
+        ephemeral = cache_persistence(ctx(), cache_dir=str(hf / "hub"))
+        (hf / "filler").write_bytes(b"\0" * (3840 << 10))  # leaves 256 KiB
+        full = free_space(ctx(), cache_dir=str(hf / "hub"))
+    assert empty.status is Status.WARN
+    assert full.status is Status.FAIL and full.facts["free_bytes"] <= 256 << 10
     assert ephemeral.facts["state"] == "ephemeral" and ephemeral.facts["fstype"] == "tmpfs"
 
 

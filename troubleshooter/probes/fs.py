@@ -27,7 +27,8 @@ from troubleshooter.probes.locks import flock_supported
 from troubleshooter.probes.mounts import NETWORK_TYPES, MountInfo, Timeout, bounded
 
 MIB = 1 << 20
-NO_REPO_FAIL_BYTES = 100 * MIB  # without a repo, less than this fits no real model
+NO_REPO_FAIL_BYTES = 100 * MIB  # without a repo, less than this fits no real model …
+NO_REPO_FULL_SHARE = 0.9  # … when the filesystem is also this full (a small, mostly empty tmpfs is not full)
 NO_REPO_WARN_BYTES = 1024 * MIB
 LOCAL_FUSE = ("fuse.fuse-overlayfs", "fuseblk", "fuse.lxcfs", "fuse.portal")
 
@@ -154,7 +155,7 @@ def free_space(
 
     huggingface_hub only warns when space is short and then fails mid-file with "No space
     left on device" (the partial file lives next to the blob, on the same filesystem).
-    Without a repo size, less than 100 MiB free is reported as full.
+    Without a repo size, a filesystem at least 90% used with less than 100 MiB free is full.
     """
     cache = hub_cache_dir(ctx, cache_dir)
     checked = existing_ancestor(ctx, cache)
@@ -191,7 +192,8 @@ def free_space(
                 f"{checked} has {free_mib:.1f} MiB free but the download still needs {missing / MIB:.1f} MiB", **facts
             )
         return passed(f"{free_mib:.0f} MiB free, {missing / MIB:.1f} MiB still to download", **facts)
-    if free < NO_REPO_FAIL_BYTES:
+    total = stats.f_blocks * stats.f_frsize
+    if free < NO_REPO_FAIL_BYTES and total and (total - free) / total >= NO_REPO_FULL_SHARE:
         return failed(f"only {free_mib:.1f} MiB free on the filesystem of {checked}: too little for a model", **facts)
     if free < NO_REPO_WARN_BYTES:
         return warned(f"only {free_mib:.0f} MiB free on the filesystem of {checked}", **facts)
