@@ -8,6 +8,7 @@ the TUI is actually opened.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -142,10 +143,13 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
     progress = _err if args.verbose else None
     ctx = ProbeContext(env=dict(os.environ), timeout_s=args.timeout)
     options = RunOptions(timeout_s=args.timeout, injected=injected, replay=bool(args.replay), progress=progress)
-    session = walk(playbook, answers, ctx, options)
-    applied: dict[str, Any] | None = None
-    if args.apply:
-        applied, session = _apply(session, args, ctx, options)
+    # stdout is data: anything a library prints while probes run (huggingface_hub prints import
+    # errors for malformed variables) goes to stderr, never into the JSON stream.
+    with contextlib.redirect_stdout(sys.stderr):
+        session = walk(playbook, answers, ctx, options)
+        applied: dict[str, Any] | None = None
+        if args.apply:
+            applied, session = _apply(session, args, ctx, options)
     mode = "replay" if args.replay else ("injected" if args.facts else "live")
     report = Report(build_report(session, lang=lang, timeout_s=args.timeout, mode=mode, applied=applied))
     if args.report:

@@ -121,3 +121,12 @@ def test_report_formats_by_extension(home: Path, tmp_path: Path, suffix: str) ->
     assert "token-invalid" in text
     if suffix == ".html":
         assert text.startswith("<!DOCTYPE html>") and "<script" not in text
+
+
+@pytest.mark.parametrize("playbook", ["fetching-stuck", "cache-redownloads"])
+def test_library_prints_never_reach_stdout(home: Path, playbook: str) -> None:
+    # huggingface_hub prints "Error importing ..." for a non-integer timeout variable.
+    env = base_env(home, {"HF_HUB_ETAG_TIMEOUT": "30s", "HF_ENDPOINT": "http://127.0.0.1:9"})
+    result = run_cli(["--playbook", playbook, "--json", "--timeout", "1"], env)
+    assert result.code in (1, 3), result.stderr
+    assert json.loads(result.stdout)["playbook"] == playbook
