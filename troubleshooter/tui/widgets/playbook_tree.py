@@ -1,8 +1,9 @@
 """The playbook as a tree, with the walked path highlighted and every node's status.
 
-A playbook is a graph in which several checks share a diagnosis, so each node is expanded
-once: where the walk reached it if it was visited, otherwise where a depth-first pass meets it
-first; later mentions are leaves that say "↪ see above". The tree can be read back as plain
+The top level is the main line: the walked path, then the `otherwise` chain ahead. Each of
+those nodes nests its other branches. A playbook is a graph in which several checks share a
+diagnosis, so each node is expanded once (on the main line if it is there, else where a
+depth-first pass meets it first); later mentions are leaves that say "↪ node-id". The tree can be read back as plain
 data (`as_data`) so tests assert its structure instead of pixels.
 """
 
@@ -90,28 +91,58 @@ class PlaybookTree(Tree[str]):
             text.append(f"  {title}", "dim italic")
             return text
 
-        def place(parent: TreeNode[str], node_id: str) -> None:
+        spine = self._spine(session, statuses, path_parent)
+        reserved = set(spine) | on_path
+
+        def add(parent: TreeNode[str], node_id: str, children: list[str]) -> TreeNode[str]:
             nonlocal cursor
-            if node_id not in self.playbook.nodes:
-                return
             placed.add(node_id)
-            children = self.playbook.edges(node_id)
             here = parent.add(label(node_id), data=node_id, expand=node_id in on_path, allow_expand=bool(children))
             if node_id in (session.current, session.outcome):
                 cursor = here
+            return here
+
+        def place(parent: TreeNode[str], node_id: str) -> None:
+            children = self.playbook.edges(node_id)
+            here = add(parent, node_id, children)
             for child in children:
                 walked_here = path_parent.get(child) == node_id
-                elsewhere = child in on_path and not walked_here and child != self.playbook.start
-                if child in placed or elsewhere:
+                if child in placed or (child in reserved and not walked_here) or child not in self.playbook.nodes:
                     here.add_leaf(label(child, reference=True), data=child)
                 else:
                     place(here, child)
 
-        place(self.root, self.playbook.start)
+        for index, node_id in enumerate(spine):
+            following = spine[index + 1] if index + 1 < len(spine) else None
+            children = [c for c in self.playbook.edges(node_id) if c != following]
+            here = add(self.root, node_id, children)
+            for child in children:
+                if child in placed or child in reserved or child not in self.playbook.nodes:
+                    here.add_leaf(label(child, reference=True), data=child)
+                else:
+                    place(here, child)
         self.root.expand()
         if cursor is not None:
             target = cursor
             self.call_after_refresh(self._move_to, target)
+
+    def _spine(self, session: Session, statuses: dict[str, str], path_parent: dict[str, str]) -> list[str]:
+        """The top level: the walked path, then the `otherwise` chain ahead of the current node.
+
+        Listing the main line flat (instead of nesting every next check one level deeper)
+        keeps the tree readable at 80 columns; each spine node's other branches nest under it.
+        """
+        spine: list[str] = []
+        node_id: str | None = self.playbook.start
+        while node_id and node_id in self.playbook.nodes and node_id not in spine:
+            spine.append(node_id)
+            edges = self.playbook.edges(node_id)
+            if node_id in statuses:
+                node_id = next((c for c in edges if path_parent.get(c) == node_id), None)
+            else:
+                node = self.playbook.nodes[node_id]
+                node_id = node.otherwise if isinstance(node, CheckNode | QuestionNode) else None
+        return spine
 
     def _move_to(self, node: TreeNode[str]) -> None:
         self.move_cursor(node)

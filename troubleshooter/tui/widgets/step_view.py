@@ -146,6 +146,7 @@ class StepView(Vertical):
         options.display = True
         options.highlighted = highlight
         options.focus()
+        self.call_after_refresh(options.scroll_visible, animate=False)
 
     def show_question(self, node: QuestionNode, suggested: str | None, lang: str) -> None:
         """Choices as a list, or a text field; the default or given value pre-selected."""
