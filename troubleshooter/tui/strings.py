@@ -51,6 +51,10 @@ _STRINGS: dict[str, dict[str, str]] = {
     },
     "diag.cause": {"en": "Cause", "zh": "原因"},
     "diag.verdict": {"en": "Verdict", "zh": "结论"},
+    "verdict.problem": {"en": "problem", "zh": "发现问题"},
+    "verdict.healthy": {"en": "healthy", "zh": "正常"},
+    "verdict.inconclusive": {"en": "inconclusive", "zh": "无法确定"},
+    "verdict.needs-input": {"en": "needs input", "zh": "需要输入"},
     "diag.remediations": {"en": "Fixes (Enter on one: preview / apply)", "zh": "修复方法（回车：预览 / 应用）"},
     "diag.commands": {"en": "Commands (c copies them)", "zh": "命令（按 c 复制）"},
     "diag.references": {"en": "Upstream threads and docs", "zh": "上游讨论与文档"},
@@ -110,37 +114,54 @@ _STRINGS: dict[str, dict[str, str]] = {
 }
 
 HELP: dict[str, str] = {
-    "en": """\
-[b]Troubleshooter[/b] walks a playbook: each step runs a small probe with a deadline, shows
-its facts and evidence, and recommends where to go next. You stay in control.
-
-[b]Home[/b]   type to filter the symptoms, ↑/↓ to move, Enter to open a playbook.
-[b]Walk[/b]   Enter   confirm the recommended branch (or the highlighted one: an override,
-                recorded in the report)
-         b       back one step          r  re-run the current probe
-         ctrl+r  restart the walk       a  auto-confirm recommendations
-         e       export the report      c  copy the highlighted fix's commands
-[b]Always[/b] ?/f1 this help   l  English/中文   d  dark/light   ctrl+p command palette
-         escape  close a dialog / back to the list   q  quit
-
-A probe that hangs is abandoned at its deadline and shows [b]timeout[/b]; keys keep working.
-Fixes marked [b]unsafe[/b] change your machine: they apply only after you see the exact change
-and answer Yes. Export the report (e) to paste into an issue — secrets are redacted.""",
-    "zh": """\
-[b]故障排查[/b] 按排查手册逐步进行：每一步运行一个带时限的小探测，显示事实与证据，并推荐下一步。
-一切由你掌控。
-
-[b]首页[/b]   输入文字筛选症状，↑/↓ 移动，回车打开排查手册。
-[b]排查[/b]   回车    确认推荐的分支（或高亮的分支：即改判，会记录在报告中）
-         b       后退一步              r  重新运行当前探测
-         ctrl+r  重新开始              a  自动确认推荐
-         e       导出报告              c  复制所选修复的命令
-[b]随时[/b]   ?/f1 帮助   l  English/中文   d  深色/浅色   ctrl+p 命令面板
-         escape  关闭对话框 / 返回列表   q  退出
-
-卡住的探测会在时限到达时被放弃并显示 [b]timeout[/b]；按键始终有响应。
-标记为 [b]unsafe[/b] 的修复会修改你的机器：只有在你看到具体更改并选择“是”之后才会应用。
-按 e 导出报告以便粘贴到 issue 中——其中的密钥已被隐去。""",
+    "en": (
+        "[b]Troubleshooter[/b] walks a playbook. Each step runs a small probe with a "
+        "deadline, shows its facts and evidence, and recommends where to go next. You "
+        "stay in control.\n"
+        "\n"
+        "[b]Home[/b]\n"
+        "  type      filter the symptoms\n"
+        "  ↓ / ↑     move between cards;  Enter opens one\n"
+        "[b]Walk[/b]\n"
+        "  Enter     confirm the highlighted branch; another one than\n"
+        "            the ★ recommended is an override (in the report)\n"
+        "  b         back one step        r       re-run the probe\n"
+        "  ctrl+r    restart the walk     a       auto-confirm\n"
+        "  e         export the report    c       copy a fix's commands\n"
+        "  escape    back to the list of playbooks\n"
+        "[b]Always[/b]\n"
+        "  ? / f1    this help            l       English / 中文\n"
+        "  d         dark / light         ctrl+p  command palette\n"
+        "  q         quit (ctrl+q while typing)\n"
+        "\n"
+        "A probe that hangs is abandoned at its deadline and shows [b]timeout[/b]; keys "
+        "keep working. Fixes marked [b]unsafe[/b] change your machine: they apply only "
+        "after you see the exact change and answer Yes. Export the report (e) to paste "
+        "into an issue: secrets are redacted."
+    ),
+    "zh": (
+        "[b]故障排查[/b] 按排查手册逐步进行：每一步运行一个带时限的小探测，"
+        "显示事实与证据，并推荐下一步。一切由你掌控。\n"
+        "\n"
+        "[b]首页[/b]\n"
+        "  输入      筛选症状\n"
+        "  ↓ / ↑     在卡片间移动；回车打开\n"
+        "[b]排查[/b]\n"
+        "  回车      确认高亮的分支；选择 ★ 推荐以外的分支\n"
+        "            即为改判（记录在报告中）\n"
+        "  b         后退一步             r       重新运行探测\n"
+        "  ctrl+r    重新开始             a       自动确认推荐\n"
+        "  e         导出报告             c       复制修复命令\n"
+        "  escape    返回排查手册列表\n"
+        "[b]随时[/b]\n"
+        "  ? / f1    帮助                 l       English / 中文\n"
+        "  d         深色 / 浅色          ctrl+p  命令面板\n"
+        "  q         退出（输入时用 ctrl+q）\n"
+        "\n"
+        "卡住的探测会在时限到达时被放弃并显示 [b]timeout[/b]；按键始终有响应。"
+        "标记为 [b]unsafe[/b] 的修复会修改你的机器：只有在你看到具体更改并选择"
+        '"是"之后才会应用。按 e 导出报告以便粘贴到 issue 中：其中的密钥已被隐去。'
+    ),
 }
 
 

@@ -67,7 +67,8 @@ class DiagnosisView(Vertical):
         diag = session.diagnosis
         head = Text()
         head.append(f"{tr('diag.verdict', lang)}: ", "bold")
-        head.append(f"{session.verdict}\n", VERDICT_STYLE.get(session.verdict or "", "bold"))
+        verdict = session.verdict or "inconclusive"
+        head.append(tr(f"verdict.{verdict}", lang) + "\n", VERDICT_STYLE.get(verdict, "bold"))
         if diag is not None:
             head.append(pick(diag.title, lang) + "\n", "bold underline")
             if diag.cause:
