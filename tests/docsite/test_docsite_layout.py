@@ -16,8 +16,8 @@ def test_shipped_playbooks_lay_out_without_overlaps(playbook_id: str) -> None:
     tree = layout_playbook(pb, "en")
     assert {b.anchor for b in tree.boxes} == set(pb.nodes)
     for i, a in enumerate(tree.boxes):
-        assert 0 <= a.x and a.x + a.w <= tree.width
-        assert 0 <= a.y and a.y + a.h <= tree.height
+        assert a.x >= 0 and a.x + a.w <= tree.width
+        assert a.y >= 0 and a.y + a.h <= tree.height
         for b in tree.boxes[i + 1 :]:
             if a.y == b.y:
                 assert abs(a.cx - b.cx) >= BOX_W, (a.id, b.id)
