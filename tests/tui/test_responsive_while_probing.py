@@ -72,3 +72,19 @@ async def test_a_late_result_after_the_timeout_is_ignored(sample_app):
             assert screen.decided.result.status.value == "timeout", "the stale ProbeFinished is dropped"
     finally:
         gate.set()
+
+
+async def test_quitting_while_a_probe_hangs_does_not_wait_for_it(sample_app):
+    gate = threading.Event()
+    probes = FakeProbes(gate=gate)
+    app = sample_app(probes, timeout_s=30)
+    try:
+        started = 0.0
+        async with app.run_test() as pilot:
+            await settle(pilot, lambda: len(probes.calls) == 1, workers=False)
+            started = time.monotonic()
+            await pilot.press("q")
+        assert time.monotonic() - started < 2.0, "quit waited for the hung probe"
+        assert not gate.is_set()
+    finally:
+        gate.set()

@@ -21,6 +21,7 @@ choosing one previews it and asks for consent (see `FixesScreen`).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Footer, Header
+from textual.worker import get_current_worker
 
 from troubleshooter.engine import walker
 from troubleshooter.model.playbook import CheckNode, Playbook
@@ -48,6 +50,7 @@ from troubleshooter.tui.widgets.playbook_tree import PlaybookTree
 from troubleshooter.tui.widgets.step_view import StepView
 
 WATCHDOG_GRACE_S = 0.5  # past the runner's own deadline + grace: the screen gives up itself
+WORKER_POLL_S = 0.05  # how often a waiting worker checks whether it was cancelled
 
 
 @dataclass(frozen=True)
@@ -175,15 +178,33 @@ class WalkScreen(FixesScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="probe")
     def run_probe(self, run_id: int, node_id: str, probe: str, args: dict[str, Any], deadline: float) -> None:
-        """Runs in a thread: call the probe runner and post what it returned. Touches no widget."""
+        """Runs in a worker thread: call the probe runner and post what it returned.
+
+        The runner itself runs in a daemon thread this worker only watches, so a cancelled
+        worker (re-run, back, restart, quit) lets go within a tick instead of keeping the app
+        from exiting until the probe's deadline. Touches no widget.
+        """
         runner = self.app.probe_runner  # type: ignore[attr-defined]
-        try:
-            result, duration = runner(probe, self.ctx, args, deadline)
-        except Exception as exc:  # the runner itself failed: a verdict for this step, not a crash
-            result = ProbeResult(
-                Status.ERROR, {"exception": type(exc).__name__}, scrub(f"probe runner failed: {exc}")[:300]
-            )
-            duration = 0.0
+        box: dict[str, tuple[ProbeResult, float]] = {}
+        done = threading.Event()
+
+        def call() -> None:
+            try:
+                box["result"] = runner(probe, self.ctx, args, deadline)
+            except Exception as exc:  # the runner itself failed: a verdict for this step, not a crash
+                failure = ProbeResult(
+                    Status.ERROR, {"exception": type(exc).__name__}, scrub(f"probe runner failed: {exc}")[:300]
+                )
+                box["result"] = (failure, 0.0)
+            finally:
+                done.set()
+
+        threading.Thread(target=call, name=f"tui-probe:{probe}", daemon=True).start()
+        worker = get_current_worker()
+        while not done.wait(WORKER_POLL_S):
+            if worker.is_cancelled:
+                return
+        result, duration = box["result"]
         self.post_message(ProbeFinished(run_id, node_id, result, duration))
 
     @on(ProbeFinished)
