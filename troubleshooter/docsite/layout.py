@@ -24,7 +24,7 @@ BOX_H = 58.0
 H_GAP = 26.0
 V_GAP = 46.0
 MARGIN = 16.0
-LINE_UNITS = 30  # text width per line, in half-width character units (CJK counts 2)
+LINE_UNITS = 28  # text width per line, in half-width character units (CJK counts 2)
 MAX_LINES = 3
 
 
