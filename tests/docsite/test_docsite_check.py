@@ -113,3 +113,12 @@ def test_a_directory_not_built_by_docs_build_is_a_usage_error(tmp_path: Path) ->
     result = docs("check", str(tmp_path))
     assert result.returncode == 2
     assert "manifest.json:1: not a site written by" in result.stderr
+
+
+def test_a_one_language_site_has_no_switch_to_the_missing_language_and_passes(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert docs("build", "--out", str(out), "--lang", "zh", "--no-guides").returncode == 0
+    assert not (out / "en").exists()
+    assert 'hreflang="en"' not in (out / "zh/index.html").read_text()
+    result = docs("check", str(out))
+    assert result.returncode == 0, result.stderr

@@ -142,7 +142,9 @@ def _warn_unknown(catalog: content.Catalog, site: Site) -> None:
                 site.warnings.append(f"{node.ref}: unknown cause {node.cause!r}")
 
 
-def _build_lang(catalog: content.Catalog, lang: str, site: Site, guides: dict[str, tuple[str, Markup]]) -> None:
+def _build_lang(
+    catalog: content.Catalog, lang: str, site: Site, guides: dict[str, tuple[str, Markup]], langs: Sequence[str]
+) -> None:
     labels = LABELS[lang]
     playbooks = [content.playbook_view(pb, catalog, lang) for pb in catalog.sorted_playbooks()]
     named_by = content.diagnoses_by_cause(catalog, lang)
@@ -151,7 +153,7 @@ def _build_lang(catalog: content.Catalog, lang: str, site: Site, guides: dict[st
     entries = content.search_entries(catalog, lang, doc_titles)
     causes = [content.cause_view(c, catalog, lang, named_by.get(s, [])) for s, c in sorted(catalog.causes.items())]
     probes = [content.probe_view(spec, users.get(name, [])) for name, spec in sorted(catalog.probes.items())]
-    common = {"guides": doc_titles}
+    common = {"guides": doc_titles, "built_langs": tuple(langs)}
 
     def put(rel: str, data: bytes, source: str = "") -> None:
         site.files[f"{lang}/{rel}"] = data
@@ -193,7 +195,7 @@ def build_site(extra_dirs: Sequence[Path] = (), docs_dir: Path | None = None, la
     _warn_unknown(catalog, site)
     guides = {slug: render_markdown(path.read_text(encoding="utf-8")) for slug, path in catalog.docs.items()}
     for lang in langs:
-        _build_lang(catalog, lang, site, guides)
+        _build_lang(catalog, lang, site, guides, langs)
     site.files["index.html"] = _render("root.html.j2", langs[0], "index.html", LABELS[langs[0]]["site"], langs=langs)
     for path in sorted(STATIC.iterdir()):
         if path.is_file():
