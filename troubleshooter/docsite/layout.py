@@ -1,11 +1,12 @@
-"""Lay a playbook's decision graph out in layers, for the inline SVG on its docs page.
+"""Lay a playbook's decision graph out as a tidy tree, for the inline SVG on its docs page.
 
-Playbooks are directed acyclic graphs (lint rejects cycles), often with one diagnosis reached
-from several checks, so this is a small Sugiyama-style layout rather than a plain tree walk:
-longest-path layers, dummy points for edges that skip layers (so they bend around boxes
-instead of crossing them), barycenter ordering to cut crossings, then x positions pulled
-towards the neighbours' centres. It is pure geometry: the template draws it, so every text
-goes through Jinja's autoescaping, and no external renderer is involved.
+Playbooks are directed acyclic graphs (lint rejects cycles) whose merges are nearly all
+diagnoses reached from several checks. Drawing such a diagnosis once under each check that
+leads there (every copy links to the same node) leaves an almost pure tree, which reads best
+as one: longest-path layers, each node hung under its deepest parent, subtrees packed side by
+side as closely as their contours allow (Reingold-Tilford), the continuing branch kept under
+its parent and the ends split to either side. It is pure geometry: the template draws it, so
+every text goes through Jinja's autoescaping, and no external renderer is involved.
 """
 
 from __future__ import annotations
@@ -170,9 +171,7 @@ def _layers(nodes: Sequence[GraphNode], edges: Sequence[GraphEdge], start: str) 
     return layer
 
 
-def _spanning_tree(
-    ids: Sequence[str], edges: Sequence[GraphEdge], layer: dict[str, int], start: str
-) -> dict[str, list[str]]:
+def _spanning_tree(edges: Sequence[GraphEdge], layer: dict[str, int]) -> dict[str, list[str]]:
     """Children per node: each node hangs under its deepest parent, so it sits below all of them."""
     parents: dict[str, list[str]] = defaultdict(list)
     for edge in edges:
@@ -248,7 +247,7 @@ def layout_graph(nodes: Sequence[GraphNode], edges: Sequence[GraphEdge], start: 
             merged[key] = edge
     ids = [n.id for n in nodes]
     layer = _layers(nodes, list(merged.values()), start)
-    children = _spanning_tree(ids, list(merged.values()), layer, start)
+    children = _spanning_tree(list(merged.values()), layer)
     has_parent = {kid for kids in children.values() for kid in kids}
     roots = [start] if start in known else []
     roots += [i for i in ids if i not in has_parent and i not in roots]
