@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--apply", choices=["safe", "unsafe"], help="apply remediations up to this applicability")
     parser.add_argument("--yes", action="store_true", help="consent to applying (needed with --apply unsafe)")
+    parser.add_argument("--fix", metavar="REMEDIATION", help="with --apply: this remediation (default: the first one)")
     parser.add_argument("--no-tui", action="store_true", help="never open the TUI; print text instead")
     parser.add_argument("--verbose", "-v", action="store_true", help="progress of each probe on stderr")
     parser.add_argument("--version", action="version", version=f"troubleshooter {__version__}")
@@ -174,7 +175,9 @@ def _apply(session: Any, args: argparse.Namespace, ctx: Any, options: Any) -> tu
     except ImportError:
         _err("applying fixes is not available in this version; nothing was changed")
         return None, session
-    result: tuple[dict[str, Any] | None, Any] = apply_from_cli(session, args.apply, args.yes, ctx, options, _err)
+    result: tuple[dict[str, Any] | None, Any] = apply_from_cli(
+        session, args.apply, args.yes, ctx, options, err=_err, only=args.fix
+    )
     return result
 
 

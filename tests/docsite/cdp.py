@@ -129,17 +129,40 @@ class Chromium:
         ]
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.call(f"{domain}.enable")
+        self.call("Page.setLifecycleEventsEnabled", {"enabled": True})
         self.call(
             "Emulation.setDeviceMetricsOverride",
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
         )
 
     def navigate(self, url: str) -> None:
+        """Open `url` and return once *that* document has loaded (not an earlier one's late event)."""
         since = len(self.events)
         answer = self.call("Page.navigate", {"url": url})
         if answer.get("errorText"):
             raise CdpError(f"{url}: {answer['errorText']}")
-        self.wait_event("Page.loadEventFired", since=since)
+        self.wait_loaded(answer.get("loaderId"), since)
+
+    def wait_loaded(self, loader_id: str | None, since: int, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            for event in self.events[since:]:
+                params = event.get("params", {})
+                is_load = event["method"] == "Page.lifecycleEvent" and params.get("name") == "load"
+                if is_load and (loader_id is None or params.get("loaderId") == loader_id):
+                    return
+            self._next(deadline, "the page load")
+
+    def wait_redirect(self, url_suffix: str, since: int, timeout: float = 10.0) -> str:
+        """Follow a client-side redirect (meta refresh) to a URL ending in `url_suffix` until it has loaded."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for event in self.events[since:]:
+                frame = event.get("params", {}).get("frame", {})
+                if event["method"] == "Page.frameNavigated" and frame.get("url", "").endswith(url_suffix):
+                    self.wait_loaded(frame.get("loaderId"), since, max(0.1, deadline - time.monotonic()))
+                    return str(frame["url"])
+            self._next(deadline, f"a redirect to {url_suffix}")
 
     def evaluate(self, expression: str) -> Any:
         answer = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})

@@ -39,13 +39,16 @@ def _stays_on_this_machine(url: str) -> bool:
 
 
 def test_pages_render_without_console_errors_or_outside_requests(shipped_site: Path, browser: Chromium) -> None:
-    pages = ["en/index.html", "zh/index.html", "index.html", "en/causes/index.html", "en/probes/index.html"]
+    pages = ["en/index.html", "zh/index.html", "en/causes/index.html", "en/probes/index.html"]
     pages += [f"{lang}/playbooks/{pb}.html" for pb in sorted(discover()) for lang in ("en", "zh")]
     pages += ["en/causes/lock-held.html", "zh/probes/env.offline_mode.html", "en/docs/writing-playbooks.html"]
     since = len(browser.events)
     for rel in pages:
         browser.navigate(_url(shipped_site, rel))
         assert browser.evaluate("document.querySelector('main, body p') !== null"), rel
+    mark = len(browser.events)
+    browser.navigate(_url(shipped_site, "index.html"))  # the site root sends people to the English index
+    assert browser.wait_redirect("/en/index.html", mark).endswith("/en/index.html")
     new_events = browser.events[since:]
     assert browser.problems() == []
     requested = [e["params"]["request"]["url"] for e in new_events if e["method"] == "Network.requestWillBeSent"]

@@ -15,7 +15,15 @@ from troubleshooter import causes, probes
 from troubleshooter.engine.loader import read_playbook
 from troubleshooter.engine.walker import REF
 from troubleshooter.errors import PlaybookError, PlaybookErrors, SourceRef
-from troubleshooter.model.playbook import Branch, CheckNode, Condition, DiagnosisNode, Playbook, QuestionNode
+from troubleshooter.model.playbook import (
+    Applicability,
+    Branch,
+    CheckNode,
+    Condition,
+    DiagnosisNode,
+    Playbook,
+    QuestionNode,
+)
 
 
 def _conditions(cond: Condition) -> Iterable[Condition]:
@@ -110,6 +118,54 @@ def lint_playbook(pb: Playbook) -> list[PlaybookError]:
                 if rem not in pb.remediations:
                     errors.append(PlaybookError(node.ref, f"unknown remediation {rem!r} in {node.id!r}"))
     errors.extend(_graph_errors(pb))
+    errors.extend(_remediation_errors(pb))
+    return errors
+
+
+def _strings_in(value: object) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings_in(item)
+
+
+def _remediation_errors(pb: Playbook) -> list[PlaybookError]:
+    """Actions must exist, take these arguments, stay inside their paths, and get enough consent."""
+    from troubleshooter.remediation import actions
+
+    errors: list[PlaybookError] = []
+    for rem in pb.remediations.values():
+        if not rem.action:
+            continue
+        where = rem.ref or pb.ref
+        spec = actions.get(rem.action)
+        if spec is None:
+            errors.append(PlaybookError(where, f"unknown action {rem.action!r} in remediation {rem.id!r}"))
+            continue
+        if rem.applicability is Applicability.DISPLAY_ONLY:
+            errors.append(
+                PlaybookError(where, f"remediation {rem.id!r} is display-only but names action {rem.action!r}")
+            )
+        elif actions.APPLICABILITY_ORDER[rem.applicability] < actions.APPLICABILITY_ORDER[spec.applicability]:
+            errors.append(
+                PlaybookError(
+                    where,
+                    f"action {rem.action!r} is at least {spec.applicability.value}; "
+                    f"remediation {rem.id!r} says {rem.applicability.value}",
+                )
+            )
+        errors.extend(
+            PlaybookError(where, f"{message} (remediation {rem.id!r})")
+            for message in actions.arg_errors(spec, rem.action_args)
+        )
+        for text in _strings_in(rem.action_args):
+            if ".." in Path(text).parts:
+                errors.append(PlaybookError(where, f"path traversal ('..') in an argument of remediation {rem.id!r}"))
+        _check_refs(pb, where, rem.action_args, errors)
     return errors
 
 

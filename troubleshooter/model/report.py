@@ -109,6 +109,7 @@ def build_report(
             for s in steps
             if s.get("overridden")
         ],
+        **({"fixes": list(applied.values())} if applied else {}),
         "missing_input": session.missing,
         "inputs": {k: v for k, v in session.inputs.items() if v not in (None, "")},
         "notes": list(session.notes),

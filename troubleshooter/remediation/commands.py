@@ -1,0 +1,169 @@
+"""`command.run` and `pip.upgrade`: programs run from an argv list, never through a shell.
+
+The argv comes from the playbook (after `${...}` substitution of whole arguments, so a value
+can never turn into extra arguments or shell syntax). A command may name a read-only
+`preview` argv (`hf cache prune --dry-run`) that runs when planning, so the dry-run shows what
+the tool itself says it would do. Commands cannot be undone by this tool; pip upgrades can
+(the previous version is reinstalled).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from importlib import metadata
+from typing import Any
+
+from troubleshooter.model.playbook import Applicability
+from troubleshooter.redact import scrub
+from troubleshooter.remediation.actions import ActionContext, Outcome, Plan, Refused, action
+
+PACKAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+VERSION = re.compile(r"[0-9][0-9A-Za-z.+!-]*\Z")
+OUTPUT_LINES = 15
+
+
+def _argv_errors(value: Any, name: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not value or not all(isinstance(a, str) and a for a in value):
+        return [f"command.run: '{name}' must be a non-empty list of strings (an argv, never a shell line)"]
+    return []
+
+
+def _validate_command(args: Mapping[str, Any]) -> list[str]:
+    return _argv_errors(args.get("argv"), "argv") + _argv_errors(args.get("preview"), "preview")
+
+
+def _validate_pip(args: Mapping[str, Any]) -> list[str]:
+    package = str(args.get("package", ""))
+    errors = [] if PACKAGE.match(package) else [f"pip.upgrade: {package!r} is not a package name"]
+    minimum = args.get("min_version")
+    if minimum is not None and not VERSION.match(str(minimum)):
+        errors.append(f"pip.upgrade: {minimum!r} is not a version")
+    return errors
+
+
+def _tail(text: str) -> list[str]:
+    return [scrub(line)[:300] for line in text.strip().splitlines()[-OUTPUT_LINES:]]
+
+
+def run_argv(actx: ActionContext, argv: list[str], timeout_s: float) -> tuple[int | None, list[str]]:
+    """(return code or None on timeout, last lines of output); stdin closed, the user's environment."""
+    try:
+        done = subprocess.run(
+            argv,
+            env=dict(actx.env),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        output = exc.stdout if isinstance(exc.stdout, str) else ""
+        return None, _tail(output or "")
+    except OSError as exc:
+        raise Refused(f"cannot run {argv[0]}: {exc.strerror}") from None
+    return done.returncode, _tail(done.stdout + "\n" + done.stderr)
+
+
+def _resolve(actx: ActionContext, argv: list[str]) -> list[str]:
+    if any(not isinstance(a, str) or a == "" for a in argv):
+        raise Refused("an argument of the command is empty (an input it needs was not given)")
+    program = shutil.which(argv[0], path=actx.env.get("PATH"))
+    if program is None:
+        raise Refused(f"{argv[0]} is not on PATH")
+    return [program, *argv[1:]]
+
+
+@action(
+    "command.run",
+    touches=("whatever the command changes",),
+    applicability=Applicability.UNSAFE,
+    validate=_validate_command,
+)
+def run_command(
+    actx: ActionContext,
+    argv: list[str],
+    preview: list[str] | None = None,
+    noop_when: str | None = None,
+    timeout_s: float = 120.0,
+) -> Plan:
+    """Run a program (argv list, no shell); `preview` runs first, read-only, to show its effect.
+
+    `noop_when` is a regular expression: when the preview's output matches it, there is nothing
+    to do (a second apply is a no-op).
+    """
+    command = _resolve(actx, list(argv))
+    lines = ["run: " + " ".join(argv)]
+    if preview:
+        code, output = run_argv(actx, _resolve(actx, list(preview)), min(timeout_s, actx.timeout_s * 4))
+        lines.append(f"preview ({' '.join(preview)}, exit {code if code is not None else 'timeout'}):")
+        lines += [f"  | {line}" for line in output]
+        if code == 0 and noop_when and re.search(noop_when, "\n".join(output)):
+            return Plan(lines, noop=True, reason="the preview shows nothing to do")
+
+    def run() -> Outcome:
+        code, output = run_argv(actx, command, timeout_s)
+        change = {"kind": "command", "argv": list(argv), "returncode": code, "output_tail": output}
+        undo = {"kind": "none", "why": f"{argv[0]}'s effects cannot be undone by this tool"}
+        if code != 0:
+            raise CommandFailed(change, f"{' '.join(argv)} exited with {code if code is not None else 'a timeout'}")
+        return Outcome([change], [undo], message=f"ran {' '.join(argv)}")
+
+    return Plan(lines, run)
+
+
+class CommandFailed(Refused):
+    """The command ran and failed; `change` records what it printed."""
+
+    def __init__(self, change: dict[str, Any], message: str) -> None:
+        super().__init__(message)
+        self.change = change
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", text)[:4])
+
+
+@action(
+    "pip.upgrade",
+    touches=("the Python environment troubleshooter runs in",),
+    applicability=Applicability.UNSAFE,
+    validate=_validate_pip,
+)
+def pip_upgrade(actx: ActionContext, package: str, min_version: str | None = None, timeout_s: float = 300.0) -> Plan:
+    """Upgrade (or install) a package with this interpreter's pip; undo reinstalls the old version."""
+    try:
+        current: str | None = metadata.version(package)
+    except metadata.PackageNotFoundError:
+        current = None
+    if current and min_version and _version_tuple(current) >= _version_tuple(min_version):
+        why = f"{package} {current} is already at least {min_version}"
+        return Plan([why], noop=True, reason=why)
+    argv = [sys.executable, "-m", "pip", "install", "--upgrade", package]
+    lines = [f"run: {' '.join(argv)}", f"installed now: {current or 'not installed'}"]
+    lines.append("restart the notebook kernel afterwards: a running kernel keeps the version it imported")
+
+    def run() -> Outcome:
+        code, output = run_argv(actx, argv, timeout_s)
+        change = {"kind": "command", "argv": argv, "returncode": code, "output_tail": output}
+        if code != 0:
+            raise CommandFailed(change, f"pip exited with {code if code is not None else 'a timeout'}")
+        try:
+            after = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            after = None
+        change.update(package=package, before=current, after=after)
+        undo = (
+            {"kind": "pip-install", "package": package, "version": current}
+            if current
+            else {"kind": "pip-uninstall", "package": package}
+        )
+        return Outcome([change], [undo], message=f"{package}: {current or 'absent'} -> {after}")
+
+    return Plan(lines, run)
