@@ -156,7 +156,8 @@ def _plan_edits(actx: ActionContext, edits: dict[str, str | None], file: str | N
         changes.append(
             {"kind": "edit-file", "path": str(path), "removed": removed, "added": added, "sha256": sha256_bytes(new)}
         )
-        return Outcome(changes, undo, overlay, f"wrote {', '.join(edits)} to {path}")
+        done = "wrote" if any(v is not None for v in edits.values()) else "removed the assignments of"
+        return Outcome(changes, undo, overlay, f"{done} {', '.join(edits)} in {path}")
 
     return Plan(lines, run, env_overlay=overlay)
 
@@ -170,6 +171,9 @@ def set_variables(actx: ActionContext, variables: dict[str, Any], file: str | No
     The file is the `file` argument, else the walk's `env_file` answer; without either the line
     is printed, never written. Existing assignments of the same names are replaced in place.
     """
+    empty = [str(k) for k, v in variables.items() if v is None or str(v) == ""]
+    if empty:
+        raise Refused(f"no value found for {', '.join(empty)} (the walk did not find one); set it by hand")
     edits: dict[str, str | None] = {str(k): str(v) for k, v in variables.items()}
     return _plan_edits(actx, edits, file, "sets")
 

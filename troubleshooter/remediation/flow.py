@@ -12,15 +12,17 @@ diagnosis's fixes are often alternatives), and a fresh walk afterwards so a veri
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from troubleshooter.model.playbook import Applicability, Remediation
 from troubleshooter.redact import scrub
 from troubleshooter.remediation import actions
 from troubleshooter.remediation.actions import ActionContext, Outcome, Plan, Refused
-from troubleshooter.remediation.fileops import PathRefused
+from troubleshooter.remediation.fileops import KILL_AT_VAR, PathRefused
 from troubleshooter.remediation.journal import Journal
 
 if TYPE_CHECKING:
@@ -30,6 +32,12 @@ if TYPE_CHECKING:
     from troubleshooter.probes.context import ProbeContext
 
 LEVELS = {"safe": 1, "unsafe": 2}
+MAX_REWALK_S = 180.0
+
+
+def json_safe(value: Any) -> Any:
+    """A deep copy that JSON can write (the journal and report hold these records)."""
+    return json.loads(json.dumps(value, default=str))
 
 
 @dataclass
@@ -66,9 +74,11 @@ class ApplyRecord:
     run_id: str = ""
     journal: str | None = None
     env_overlay: dict[str, str | None] = field(default_factory=dict)
+    session_after: Session | None = field(default=None, repr=False, compare=False)  # the walk after the fix
 
     def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "session_after"}
+        data = json_safe(data)
         data["message"] = scrub(self.message)
         return data
 
@@ -146,33 +156,95 @@ def diagnosing_step(session: Session) -> Step | None:
     return next((s for s in reversed(session.steps) if s.kind == "check" and s.probe), None)
 
 
-def verify(session: Session, ctx: ProbeContext, overlay: Mapping[str, str | None]) -> dict[str, Any] | None:
-    """Re-run the diagnosing probe after a fix; `verified` when it no longer leads to the diagnosis."""
-    from troubleshooter.engine import runner, walker
+def _answers(session: Session) -> dict[str, str]:
+    return {k: str(v) for k, v in session.inputs.items() if v not in (None, "")}
 
-    step = diagnosing_step(session)
-    if step is None or step.probe is None:
-        return None
-    index = session.steps.index(step)
-    at_node = dataclasses.replace(
-        session, steps=session.steps[:index], current=step.node, outcome=None, verdict=None, missing=None
-    )
-    vctx = fresh_context(ctx, overlay)
-    vctx.inputs = {k: v for k, v in session.inputs.items() if v is not None}
-    result, duration = runner.run_probe(step.probe, vctx, step.args, ctx.timeout_s)
-    leads_to, _ = walker.choose(at_node, result)
-    return {
-        "node": step.node,
-        "probe": step.probe,
-        "before": step.result.status.value if step.result else None,
-        "after": result.status.value,
-        "evidence_before": step.result.evidence if step.result else "",
-        "evidence_after": result.evidence,
-        "leads_to": leads_to,
-        "diagnosis_before": session.outcome,
-        "verified": leads_to != session.outcome,
-        "duration_s": round(duration, 3),
+
+def _walk_in_new_process(session: Session, ctx: ProbeContext, overlay: Mapping[str, str | None]) -> Session:
+    """Walk again in a fresh interpreter that sees the changed environment, then replay its results.
+
+    Libraries read their variables once, at import (huggingface_hub's constants), so only a new
+    process sees what the next run of the user's program will see. Its recorded results are
+    replayed through the same pure walker, which yields a Session like a live walk's.
+    """
+    import subprocess
+    import sys
+
+    from troubleshooter.engine.loader import shipped_dir
+    from troubleshooter.engine.runner import RunOptions, walk
+    from troubleshooter.model.result import ProbeResult
+
+    pb = session.playbook
+    argv = [sys.executable, "-m", "troubleshooter", "--playbook", pb.id, "--json", "--timeout", f"{ctx.timeout_s:g}"]
+    folder = Path(pb.path).resolve().parent
+    if folder != shipped_dir().resolve():
+        argv += ["--playbook-dir", str(folder)]
+    for key, value in _answers(session).items():
+        argv += ["--answer", f"{key}={value}"]
+    env = overlay_env(ctx.env, overlay)
+    env.pop(KILL_AT_VAR, None)
+    checks = sum(1 for n in pb.nodes.values() if type(n).__name__ == "CheckNode")
+    limit = min(MAX_REWALK_S, 15.0 + checks * (ctx.timeout_s + 0.5))
+    try:
+        done = subprocess.run(
+            argv, env=env, capture_output=True, text=True, timeout=limit, check=False, stdin=subprocess.DEVNULL
+        )
+        data = json.loads(done.stdout)
+    except subprocess.TimeoutExpired:
+        raise Refused(f"the re-check did not finish within {limit:g} s") from None
+    except (OSError, ValueError) as exc:
+        raise Refused(f"the re-check failed: {exc}") from None
+    results = {
+        str(s["node"]): ProbeResult.from_dict(s)
+        for s in data.get("steps") or []
+        if isinstance(s, dict) and s.get("node") and s.get("kind", "check") == "check"
     }
+    return walk(pb, _answers(session), ctx, RunOptions(timeout_s=ctx.timeout_s, injected=results, replay=True))
+
+
+def rewalk(session: Session, ctx: ProbeContext, overlay: Mapping[str, str | None]) -> Session:
+    """The walk as it comes out after a fix: in a new process, or in this one when it must be
+    (notebook mode reads this kernel's state; tests inject stand-in modules)."""
+    from troubleshooter.engine.runner import RunOptions, walk
+
+    if ctx.in_kernel or ctx.modules or ctx.proc_root != Path("/proc"):
+        return walk(session.playbook, _answers(session), fresh_context(ctx, overlay), RunOptions(ctx.timeout_s))
+    return _walk_in_new_process(session, ctx, overlay)
+
+
+def verify(
+    session: Session, ctx: ProbeContext, overlay: Mapping[str, str | None]
+) -> tuple[dict[str, Any], Session | None]:
+    """Walk again after a fix. Verified when the walk no longer ends at the diagnosis it fixed.
+
+    Records the diagnosing probe's status before and after, and where the new walk ends.
+    """
+    step = diagnosing_step(session)
+    facts: dict[str, Any] = {
+        "node": step.node if step else None,
+        "probe": step.probe if step else None,
+        "before": step.result.status.value if step and step.result else None,
+        "evidence_before": step.result.evidence if step and step.result else "",
+        "diagnosis_before": session.outcome,
+        "cause_before": session.diagnosis.cause if session.diagnosis else None,
+    }
+    started = ctx.clock()
+    try:
+        after = rewalk(session, ctx, overlay)
+    except Refused as exc:
+        facts.update(after="unknown", verified=False, error=scrub(str(exc)))
+        return facts, None
+    again = next((s for s in after.steps if step and s.node == step.node and s.result), None)
+    facts.update(
+        after=again.result.status.value if again and again.result else "not reached",
+        evidence_after=again.result.evidence if again and again.result else "",
+        verdict_after=after.verdict,
+        diagnosis_after=after.outcome,
+        cause_after=after.diagnosis.cause if after.diagnosis else None,
+        verified=after.outcome != session.outcome and after.verdict in ("healthy", "problem"),
+        duration_s=round(ctx.clock() - started, 3),
+    )
+    return facts, after
 
 
 def apply_remediation(
@@ -222,7 +294,7 @@ def apply_remediation(
     record.printed = not outcome.changes and bool(record.env_overlay)
     record.message = scrub(outcome.message)
     journal.record({**record.to_dict(), "status": "applied" if record.applied else "printed"})
-    record.verify = verify(session, ctx, record.env_overlay)
+    record.verify, record.session_after = verify(session, ctx, record.env_overlay)
     journal.record({**record.to_dict(), "status": "applied" if record.applied else "printed"})
     return record
 
@@ -286,19 +358,19 @@ def apply_from_cli(
     err(f"{rem.id}: {record.message}")
     if record.verify:
         v = record.verify
-        err(f"re-check {v['probe']}: {v['before']} -> {v['after']} ({'verified' if v['verified'] else 'not fixed'})")
+        ending = v.get("cause_after") or v.get("verdict_after") or v.get("error")
+        err(
+            f"re-check {v['probe']}: {v['before']} -> {v['after']}; the walk now ends: {ending} "
+            f"({'verified' if v['verified'] else 'not fixed'})"
+        )
     if record.journal:
         err(f"undo with: troubleshooter undo {record.journal}")
     records[rem.id] = record.to_dict()
-    if not record.applied:
+    after = record.session_after
+    if not record.applied or after is None:
         return records, session
-    from troubleshooter.engine.runner import walk
-
-    answers = {k: str(v) for k, v in session.inputs.items() if v not in (None, "")}
-    after = walk(session.playbook, answers, fresh_context(ctx, record.env_overlay), options)
-    note = f"after applying {rem.id} the playbook was walked again: {after.verdict}"
+    note = f"after applying {rem.id} the playbook was walked again in a new process: {after.verdict}"
     if after.diagnosis is not None and after.verdict == "problem":
         note += f" ({after.diagnosis.cause})"
-    after = dataclasses.replace(after, notes=(*after.notes, note))
     records[rem.id]["diagnosis_before"] = {"node": session.outcome, "cause": session.diagnosis.cause}
-    return records, after
+    return records, dataclasses.replace(after, notes=(*after.notes, note))
