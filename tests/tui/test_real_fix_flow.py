@@ -10,6 +10,7 @@ from troubleshooter.engine.loader import read_playbook
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.tui.app import TroubleshooterApp
 from troubleshooter.tui.screens.consent import ConsentScreen
+from troubleshooter.tui.screens.walk import WalkScreen
 
 PLAYBOOK = """id: offline-demo
 title: Offline demo
@@ -62,9 +63,11 @@ async def test_a_real_fix_edits_the_chosen_file_only_after_yes_and_shows_the_rec
     )
     async with app.run_test() as pilot:
         walk = app.screen
+        assert isinstance(walk, WalkScreen)
         await settle(pilot, lambda: walk.decided is not None)
         await pilot.press("enter")
         await settle(pilot, lambda: walk.session.done)
+        assert walk.session.diagnosis is not None
         assert walk.session.diagnosis.cause == "offline-mode"
         await pilot.press("enter")  # the only fix
         await settle(pilot, lambda: isinstance(app.screen, ConsentScreen))
