@@ -121,14 +121,15 @@ def main() -> int:
         walk, walk_rss, code = measure(
             [*ts, "--playbook", "fetching-stuck", "--json", "--answer", "repo=acme/tiny"], env, args.runs
         )
-    lines.append(
-        row(
-            "healthy fetching-stuck walk (loopback Hub)",
-            walk,
-            hf_env,
-            f"peak {walk_rss:.0f} MiB; exit {code}; target <= 1.0x hf env",
+        lines.append(
+            row(
+                "healthy fetching-stuck walk (loopback Hub)",
+                walk,
+                hf_env,
+                f"peak {walk_rss:.0f} MiB; exit {code}; target <= 1.0x hf env",
+            )
         )
-    )
+        lines.extend(_fix_apply(ts, home, env, walk, args.runs))
 
     hang_cases: list[tuple[str, Callable[[], object]]] = [
         ("silent endpoint (accepts, never answers)", Blackhole),
@@ -165,6 +166,30 @@ def main() -> int:
     print("\n".join(lines))
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
+
+
+def _fix_apply(ts: list[str], home: Path, env: dict[str, str], healthy: float, runs: int) -> list[str]:
+    """Diagnose offline mode, write the fix to a profile and verify it by walking again in a new
+    process (`--apply safe`), against the same walk without applying; the profile is reset each run."""
+    profile = home / ".bashrc-bench"
+    offline = {**env, "HF_HUB_OFFLINE": "1", "TROUBLESHOOTER_STATE_DIR": str(home / "state")}
+    base = [*ts, "--playbook", "fetching-stuck", "--json", "--answer", "repo=acme/tiny"]
+    plain, _, plain_code = measure(base, offline, runs)
+    walls, code = [], 0
+    for _ in range(runs):
+        profile.write_text("export HF_HUB_OFFLINE=1\n")
+        wall, _, code = measure([*base, "--apply", "safe", "--answer", f"env_file={profile}"], offline, 1)
+        walls.append(wall)
+    applied = statistics.median(walls)
+    return [
+        row("offline-mode walk (problem found)", plain, healthy, f"exit {plain_code}; ratio vs the healthy walk"),
+        row(
+            "same walk + --apply safe (write, re-walk to verify)",
+            applied,
+            plain,
+            f"exit {code} (verified fix ends healthy); ratio vs the walk without applying",
+        ),
+    ]
 
 
 def _hung_mount(ts: list[str], home: Path, timeout: float) -> list[str]:
