@@ -6,6 +6,7 @@ NVML module, and the TUI and headless runs give probes exactly the same inputs.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -46,21 +47,12 @@ class ProbeContext:
         return max(0.05, self.timeout_s - (self.clock() - self.started_at))
 
     def for_probe(self) -> ProbeContext:
-        """A per-probe copy sharing memo and secrets, with its own start time."""
-        clone = ProbeContext(
-            env=self.env,
-            timeout_s=self.timeout_s,
-            inputs=self.inputs,
-            memo=self.memo,
-            secrets=self.secrets,
-            clock=self.clock,
-            in_kernel=self.in_kernel,
-            proc_root=self.proc_root,
-            modules=self.modules,
-            lock=self.lock,
-        )
-        clone.started_at = self.clock()
-        return clone
+        """A per-probe copy sharing memo, secrets and lock, with its own start time."""
+        return dataclasses.replace(self, started_at=self.clock())
+
+    def renewed(self, env: Mapping[str, str]) -> ProbeContext:
+        """A context for a fresh look (after a fix): another environment, nothing remembered."""
+        return dataclasses.replace(self, env=env, inputs={}, memo={}, lock=threading.Lock(), started_at=0.0)
 
     def remember(self, key: str, value: Any) -> None:
         with self.lock:

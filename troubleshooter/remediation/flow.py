@@ -138,17 +138,7 @@ def overlay_env(env: Mapping[str, str], overlay: Mapping[str, str | None]) -> di
 
 def fresh_context(ctx: ProbeContext, overlay: Mapping[str, str | None]) -> ProbeContext:
     """A context for re-checking: the environment a new process would see, no remembered dead ends."""
-    from troubleshooter.probes.context import ProbeContext
-
-    return ProbeContext(
-        env=overlay_env(ctx.env, overlay),
-        timeout_s=ctx.timeout_s,
-        in_kernel=ctx.in_kernel,
-        proc_root=ctx.proc_root,
-        modules=ctx.modules,
-        secrets=ctx.secrets,
-        clock=ctx.clock,
-    )
+    return ctx.renewed(overlay_env(ctx.env, overlay))
 
 
 def diagnosing_step(session: Session) -> Step | None:
