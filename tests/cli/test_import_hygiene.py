@@ -50,3 +50,27 @@ def test_headless_walk_never_imports_textual(home: Path) -> None:
     modules = data["modules"]
     assert isinstance(modules, list)
     assert not [m for m in modules if m.split(".")[0] in ("textual", "pynvml", "torch")], modules
+
+
+def test_applying_a_fix_headless_never_imports_textual(home: Path, tmp_path: Path) -> None:
+    profile = tmp_path / "profile.sh"
+    profile.write_text("export HF_HUB_OFFLINE=1\n")
+    data = _modules(
+        [
+            "--playbook",
+            "fetching-stuck",
+            "--json",
+            "--timeout",
+            "1",
+            "--apply",
+            "safe",
+            "--answer",
+            f"env_file={profile}",
+        ],
+        home,
+        {"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_OFFLINE": "1", "TROUBLESHOOTER_STATE_DIR": str(tmp_path / "st")},
+    )
+    modules = data["modules"]
+    assert isinstance(modules, list)
+    assert profile.read_text() == "", "the fix was applied"
+    assert not [m for m in modules if m.split(".")[0] in ("textual", "pynvml", "torch")], modules
