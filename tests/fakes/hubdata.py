@@ -178,6 +178,10 @@ class FakeRepo:
     `discussions` are titles (newest first) or dicts with `title` and optionally `author`,
     `status`, `body` (the first comment), `comments` (more bodies), `events` (raw Hub events,
     used as-is) and `created_at` (ISO). `logs`/`build_logs` are the Space's log lines.
+
+    `variables` are a Space's public variables (key -> value); the restart, pause and variables
+    routes change `stage` and `variables`, and `restarts` counts restarts (`factory_reboots` the
+    factory ones). A restarted Space comes up at `restart_stage` at once (no build to wait for).
     """
 
     id: str
@@ -194,6 +198,10 @@ class FakeRepo:
     discussions: list[str | dict[str, Any]] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
     build_logs: list[str] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)
+    restart_stage: str = "RUNNING"
+    restarts: int = 0
+    factory_reboots: int = 0
 
     def __post_init__(self) -> None:
         if not self.sha:
@@ -298,6 +306,10 @@ class FakeRepo:
         if self.error_message:
             body["errorMessage"] = self.error_message
         return body
+
+    def variables_body(self) -> dict[str, dict[str, Any]]:
+        """Body of GET|POST|DELETE /api/spaces/{repo}/variables: key -> {value, updatedAt}."""
+        return {k: {"value": v, "updatedAt": DATE} for k, v in sorted(self.variables.items())}
 
     def discussion_details(self) -> list[dict[str, Any]]:
         """Every discussion as GET .../discussions/{num} returns it, newest first."""

@@ -1,9 +1,11 @@
 """The fake Hub's routes: from a parsed request to a `Reply`, following the real Hub's rules.
 
 Every route mirrors a URL that huggingface_hub 2.4.0 builds (hf_api.py, file_download.py,
-utils/_xet.py). Error answers carry the `X-Error-Code`/`X-Error-Message` headers that
-`hf_raise_for_status` turns into the right exception class: a bare 401/404 would not do,
-because the client only trusts status codes for `https://` endpoints.
+utils/_xet.py). Most are read-only (GET/HEAD); the Space settings routes (restart, pause,
+variables) also take POST/DELETE and change the `FakeRepo`. Error answers carry the
+`X-Error-Code`/`X-Error-Message` headers that `hf_raise_for_status` turns into the right
+exception class: a bare 401/404 would not do, because the client only trusts status codes for
+`https://` endpoints.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ FINE_GRAINED_GATED = (
     "to view this repository."
 )
 TYPES: dict[str, RepoType] = {"models": "model", "datasets": "dataset", "spaces": "space"}
+READ = ("GET", "HEAD")
+Route = Callable[["Call", re.Match[str]], "Reply"]
 PAGE_SIZE = 50  # discussions per page, as on the Hub
 
 
@@ -51,9 +55,17 @@ class Call:
     query: dict[str, list[str]]
     headers: dict[str, str]  # lower-case names
     user: FakeUser | None
+    body: bytes = b""
 
     def arg(self, name: str, default: str = "") -> str:
         return self.query.get(name, [default])[0]
+
+    def json(self) -> Any:
+        """The JSON body (POST/DELETE payloads of the Space settings routes); None if unreadable."""
+        try:
+            return json.loads(self.body or b"null")
+        except ValueError:
+            return None
 
 
 def json_reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
@@ -103,8 +115,16 @@ class Routes:
         t = r"(?P<t>models|datasets|spaces)"
         repo = r"(?P<repo>[^/]+(?:/[^/]+)?)"  # "ns/name", or a legacy canonical id like "gpt2"
         api = rf"^/api/{t}/{repo}"
-        self.table: list[tuple[re.Pattern[str], Callable[[Call, re.Match[str]], Reply]]] = [
-            (re.compile(p), f)
+        writes: list[tuple[str, Route, tuple[str, ...]]] = [
+            (rf"^/api/spaces/{repo}/restart$", self.restart, ("POST",)),
+            (rf"^/api/spaces/{repo}/pause$", self.pause, ("POST",)),
+            (rf"^/api/spaces/{repo}/variables$", self.variables, ("GET", "POST", "DELETE")),
+        ]
+        self.table: list[tuple[re.Pattern[str], Route, tuple[str, ...]]] = [
+            (re.compile(p), f, methods) for p, f, methods in writes
+        ]
+        self.table += [
+            (re.compile(p), f, READ)
             for p, f in [
                 (r"^/api/whoami-v2$", self.whoami),
                 (
@@ -132,15 +152,15 @@ class Routes:
         """Answer a request to the Hub origin."""
         if "authorization" in call.headers and call.user is None:
             return error(401, INVALID_TOKEN)
-        if call.method not in ("GET", "HEAD"):
-            return error(405, f"{call.method} is not served by the fake Hub (add a Fault)")
-        for pattern, route in self.table:
+        for pattern, route, methods in self.table:
             match = pattern.match(call.path)
-            if match:
+            if match and call.method in methods:
                 try:
                     return route(call, match)
                 except Refused as refusal:
                     return refusal.reply
+        if call.method not in READ:
+            return error(405, f"{call.method} is not served by the fake Hub (add a Fault)")
         return error(404, "Sorry, we can't find the page you are looking for.")
 
     def cdn_origin(self, call: Call) -> Reply:
@@ -290,6 +310,48 @@ class Routes:
         ]
         body = "".join(f"data: {json.dumps(e)}\n\n" for e in events).encode()
         return Reply(200, body, {"Cache-Control": "no-cache"}, "text/event-stream")
+
+    def _settings(self, call: Call, m: re.Match[str], write: bool) -> FakeRepo:
+        """The Space, if the caller may read its settings (owner) or change them (+ write token)."""
+        repo = self._repo(call, m, files=False)
+        if not repo.granted(call.user):
+            raise Refused(error(403, f"You don't have access to the settings of space {repo.id}."))
+        if write and not repo.writable_by(call.user):
+            raise Refused(error(403, f"You don't have write access to space {repo.id}."))
+        return repo
+
+    def restart(self, call: Call, m: re.Match[str]) -> Reply:
+        """POST /api/spaces/{repo}/restart[?factory=true]: the Space comes up at `restart_stage`."""
+        repo = self._settings(call, m, write=True)
+        repo.restarts += 1
+        repo.factory_reboots += int(call.arg("factory") == "true")
+        repo.stage = repo.restart_stage
+        return json_reply(repo.runtime())
+
+    def pause(self, call: Call, m: re.Match[str]) -> Reply:
+        """POST /api/spaces/{repo}/pause."""
+        repo = self._settings(call, m, write=True)
+        repo.stage = "PAUSED"
+        return json_reply(repo.runtime())
+
+    def variables(self, call: Call, m: re.Match[str]) -> Reply:
+        """GET lists, POST `{key, value}` adds or updates, DELETE `{key}` removes; each answers
+        the list, as `get_space_variables`/`add_space_variable`/`delete_space_variable` read it."""
+        repo = self._settings(call, m, write=call.method not in READ)
+        if call.method in READ:
+            return json_reply(repo.variables_body())
+        payload = call.json()
+        key = payload.get("key") if isinstance(payload, dict) else None
+        if not isinstance(key, str) or not key:
+            return error(400, "key is required", "BadRequest")
+        if call.method == "POST":
+            value = payload.get("value")
+            if not isinstance(value, str):
+                return error(400, "value must be a string", "BadRequest")
+            repo.variables[key] = value
+        else:
+            repo.variables.pop(key, None)
+        return json_reply(repo.variables_body())
 
     def discussions(self, call: Call, m: re.Match[str]) -> Reply:
         """The paginated listing `get_repo_discussions` reads: discussions, count, start, ..."""

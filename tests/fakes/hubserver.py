@@ -285,11 +285,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle()
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)  # keep the connection usable; no POST route exists
-        self._handle()
+        self._handle(self._body())
 
-    def _handle(self) -> None:
+    def do_DELETE(self) -> None:
+        self._handle(self._body())
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""  # all of it: the connection stays usable
+
+    def _handle(self, body: bytes = b"") -> None:
         hub = self.server.hub
         headers = {k.lower(): v for k, v in self.headers.items()}
         hub.requests.append(RecordedRequest(self.command, self.path, headers))
@@ -308,7 +313,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             auth = headers.get("authorization", "")
             token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
-            call = Call(self.command, split.path, parse_qs(split.query), headers, hub.user(token))
+            query, user = parse_qs(split.query), hub.user(token)
+            call = Call(self.command, split.path, query, headers, user, body)
             routes = hub.routes
             reply = routes.cdn_origin(call) if self.server.is_cdn else routes.hub_origin(call)
         self._send(reply, stall=fault is not None and fault.stall_body)

@@ -79,6 +79,7 @@ class Plan:
     noop: bool = False
     reason: str = ""
     env_overlay: dict[str, str | None] = field(default_factory=dict)
+    changes_machine: bool = True  # False: the run only prints (no journal, nothing to undo)
 
 
 Planner = Callable[..., Plan]

@@ -43,8 +43,8 @@ def _validate_unset(args: Mapping[str, Any]) -> list[str]:
 
 
 def assignment_pattern(name: str) -> re.Pattern[str]:
-    """A line that assigns `name` (with or without `export`), as shells and .env readers see it."""
-    return re.compile(rf"^\s*(?:export\s+)?{re.escape(name)}=")
+    """A line that assigns `name` anywhere (`NAME=`, `export A=1 NAME=`, `NAME=1 cmd`), not `MY_NAME=`."""
+    return re.compile(rf"(?:^|[\s;&|]){re.escape(name)}=")
 
 
 def is_dotenv(path: Path) -> bool:
@@ -82,16 +82,37 @@ def _read(path: Path) -> bytes:
         return b""
 
 
+def lone_assignment(line: str, name: str) -> bool:
+    """True when `line` does nothing but assign `name` (`NAME=v` or `export NAME=v`, maybe a comment).
+
+    Lines that also assign something else or run a command (`HF_HUB_OFFLINE=1 python x.py`) are
+    not ours to rewrite: dropping or replacing them would lose the rest.
+    """
+    try:
+        words = shlex.split(line, comments=True)
+    except ValueError:
+        return False
+    if words[:1] == ["export"]:
+        words = words[1:]
+    return len(words) == 1 and words[0].startswith(name + "=")
+
+
 def rewrite(text: str, edits: Mapping[str, str | None], path: Path) -> str:
-    """`text` with each variable assigned once (None: every assignment removed); order kept."""
-    lines = text.splitlines()
+    """`text` with each variable assigned once (None: every assignment removed); order kept.
+
+    Raises Refused for a line that assigns the variable together with something else. Keeps the
+    file's line endings (CRLF stays CRLF).
+    """
+    newline = "\r\n" if "\r\n" in text else "\n"
     out: list[str] = []
     placed: set[str] = set()
-    for line in lines:
-        hit = next((n for n in edits if assignment_pattern(n).match(line)), None)
+    for number, line in enumerate(text.splitlines(), 1):
+        hit = next((n for n in edits if assignment_pattern(n).search(line)), None)
         if hit is None:
             out.append(line)
             continue
+        if not lone_assignment(line, hit):
+            raise Refused(f"{path}:{number} sets {hit} together with something else; edit that line by hand")
         value = edits[hit]
         if value is not None and hit not in placed:
             out.append(render_line(path, hit, value))
@@ -99,7 +120,7 @@ def rewrite(text: str, edits: Mapping[str, str | None], path: Path) -> str:
     for name, value in edits.items():
         if value is not None and name not in placed:
             out.append(render_line(path, name, value))
-    return "\n".join(out) + ("\n" if out else "")
+    return newline.join(out) + (newline if out else "")
 
 
 def _plan_edits(actx: ActionContext, edits: dict[str, str | None], file: str | None, verb: str) -> Plan:
@@ -115,7 +136,7 @@ def _plan_edits(actx: ActionContext, edits: dict[str, str | None], file: str | N
                     actx.out(line)
             return Outcome(message="printed; add the line(s) where your runs start", env_overlay=overlay)
 
-        return Plan(lines, printed, env_overlay=overlay)
+        return Plan(lines, printed, env_overlay=overlay, changes_machine=False)
     old = _read(path)
     try:
         new_text = rewrite(old.decode("utf-8"), edits, path)

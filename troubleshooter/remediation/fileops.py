@@ -14,6 +14,7 @@ action is allowed to touch.
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import os
 import signal
@@ -21,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 KILL_AT_VAR = "TROUBLESHOOTER_TEST_KILL_AT"  # tests: SIGKILL ourselves when this step is reached
+TEMP_MARK = "troubleshooter-"  # temp files of ours carry it, so a leftover is never someone else's
 
 
 class PathRefused(Exception):
@@ -76,7 +78,11 @@ def atomic_write(path: str | Path, data: bytes, *, mode: int | None = None, step
             mode = target.stat().st_mode & 0o7777
         except FileNotFoundError:
             mode = 0o644
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    prefix = f".{target.name}.{TEMP_MARK}"
+    for leftover in target.parent.glob(glob.escape(prefix) + "*.tmp"):  # from a run killed mid-write
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+    fd, temp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -263,30 +263,38 @@ def apply_remediation(
         record.noop = True
         record.message = f"nothing to do: {plan.reason}"
         return record
-    journal = journal or Journal(actx.state_dir, actx.run_id, session.playbook.id)
-    record.journal = str(journal.path)
-    journal.record({**record.to_dict(), "status": "applying"})
+    if journal is None and plan.changes_machine:
+        journal = Journal(actx.state_dir, actx.run_id, session.playbook.id)
+    if journal is not None:
+        record.journal = str(journal.path)
+        journal.record({**record.to_dict(), "status": "applying"})
     try:
         outcome: Outcome = plan.run()
     except Refused as exc:
         change = getattr(exc, "change", None)
         record.changes = [change] if change else []
         record.message = scrub(f"not applied: {exc}")
-        journal.record({**record.to_dict(), "status": "failed"})
+        _note(journal, record, "failed")
         return record
     except OSError as exc:
         record.message = scrub(f"failed: {exc}")
-        journal.record({**record.to_dict(), "status": "failed"})
+        _note(journal, record, "failed")
         return record
     record.changes, record.undo = outcome.changes, outcome.undo
     record.env_overlay = {**plan.env_overlay, **outcome.env_overlay}
     record.applied = bool(outcome.changes)
     record.printed = not outcome.changes and bool(record.env_overlay)
     record.message = scrub(outcome.message)
-    journal.record({**record.to_dict(), "status": "applied" if record.applied else "printed"})
+    status = "applied" if record.applied else "printed"
+    _note(journal, record, status)
     record.verify, record.session_after = verify(session, ctx, record.env_overlay)
-    journal.record({**record.to_dict(), "status": "applied" if record.applied else "printed"})
+    _note(journal, record, status)
     return record
+
+
+def _note(journal: Journal | None, record: ApplyRecord, status: str) -> None:
+    if journal is not None:
+        journal.record({**record.to_dict(), "status": status})
 
 
 def candidates(session: Session, level: str, only: str | None = None) -> list[Remediation]:

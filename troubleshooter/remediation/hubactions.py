@@ -100,14 +100,14 @@ def set_space_variable(actx: ActionContext, space: str, key: str, value: str) ->
             "kind": "hub-call",
             "call": "add_space_variable",
             "space": space,
-            "key": key,
+            "variable": key,
             "before": before,
             "after": str(value),
         }
         undo: dict[str, Any] = (
-            {"kind": "hub-call", "call": "delete_space_variable", "space": space, "key": key}
+            {"kind": "hub-call", "call": "delete_space_variable", "space": space, "variable": key}
             if before is None
-            else {"kind": "hub-call", "call": "add_space_variable", "space": space, "key": key, "value": before}
+            else {"kind": "hub-call", "call": "add_space_variable", "space": space, "variable": key, "value": before}
         )
         return Outcome([change], [undo], message=f"{space}: {key} = {value}")
 
@@ -120,7 +120,7 @@ def undo_hub_call(actx: ActionContext, entry: dict[str, Any]) -> str:
     if call == "pause_space":
         _call(actx, "pause the Space", lambda api, tok: api.pause_space(space, token=tok))
         return f"paused {space}"
-    key = str(entry.get("key"))
+    key = str(entry.get("variable"))  # not "key": reports redact fields named like secrets
     if call == "delete_space_variable":
         _call(actx, "delete the variable", lambda api, tok: api.delete_space_variable(space, key, token=tok))
         return f"{space}: removed {key}"

@@ -105,6 +105,8 @@ def remove_stale_locks(
         wanted = confine(lock, locks_root, follow_last=False) if lock else None
     except PathRefused as exc:
         raise Refused(str(exc)) from None
+    if wanted is not None and wanted.is_symlink():
+        raise Refused(f"{lock}: a symbolic link, not a lock marker; it is left alone")
     repo_dir = repo_folder(repo, repo_type) if repo else None
     found = _inspect(actx.probe, cache, repo_dir, time.monotonic() + actx.timeout_s)
     records = found["records"]
@@ -121,9 +123,16 @@ def remove_stale_locks(
     targets = []
     for record in stale:
         try:
-            targets.append(confine(locks_root / record["lock"], locks_root, follow_last=False))
+            target = confine(locks_root / record["lock"], locks_root, follow_last=False)
         except PathRefused as exc:
             lines.append(f"skip {record['lock']}: {exc}")
+            continue
+        if target.is_symlink():
+            lines.append(f"skip {target}: a symbolic link, not a lock marker")
+            continue
+        targets.append(target)
+    if not targets:
+        return Plan([*lines, "nothing removable"], noop=True, reason="no stale marker can be removed")
     lines += [f"delete {t} (stale: a backup of its bytes is kept)" for t in targets]
     lines.append("each file is re-checked for a live holder just before it is deleted")
 

@@ -137,27 +137,35 @@ HANDLERS: dict[str, Callable[[dict[str, Any], bool, bool], str]] = {
 }
 
 
-def undo_records(fixes: list[dict[str, Any]], *, dry: bool = False, force: bool = False) -> tuple[list[str], int]:
-    """Undo every fix (newest first); returns (lines for people, number of entries skipped)."""
+def undo_records(
+    fixes: list[dict[str, Any]], *, dry: bool = False, force: bool = False
+) -> tuple[list[str], int, list[str]]:
+    """Undo every fix (newest first): (lines for people, entries skipped, fixes wholly undone)."""
     lines: list[str] = []
     skipped = 0
+    whole: list[str] = []
     for fix in reversed(fixes):
+        name = str(fix.get("remediation"))
         if fix.get("undone") and not force:
-            lines.append(f"{fix.get('remediation')}: already undone")
+            lines.append(f"{name}: already undone")
             continue
+        misses = 0
         for entry in reversed(fix.get("undo") or []):
             handler = HANDLERS.get(str(entry.get("kind")))
             try:
                 if handler is None:
                     raise Skip(f"unknown undo step {entry.get('kind')!r}")
-                lines.append(f"{fix.get('remediation')}: {handler(entry, dry, force)}")
+                lines.append(f"{name}: {handler(entry, dry, force)}")
             except Skip as exc:
-                skipped += 1
-                lines.append(f"{fix.get('remediation')}: skipped: {exc}")
+                misses += 1
+                lines.append(f"{name}: skipped: {exc}")
             except OSError as exc:
-                skipped += 1
-                lines.append(f"{fix.get('remediation')}: failed: {exc.strerror or exc}")
-    return lines, skipped
+                misses += 1
+                lines.append(f"{name}: failed: {exc.strerror or exc}")
+        skipped += misses
+        if not misses:
+            whole.append(name)
+    return lines, skipped, whole
 
 
 def main(argv: Sequence[str]) -> int:
@@ -179,14 +187,10 @@ def main(argv: Sequence[str]) -> int:
     if not applied:
         sys.stderr.write(f"{path}: no applied fixes recorded; nothing to undo\n")
         return 0
-    lines, skipped = undo_records(applied, dry=args.dry_run, force=args.force)
+    lines, skipped, whole = undo_records(applied, dry=args.dry_run, force=args.force)
     for line in lines:
         sys.stdout.write(scrub(line) + "\n")
     if journal is not None and not args.dry_run:
-        for fix in applied:
-            mark_undone(
-                journal,
-                str(fix.get("remediation")),
-                [line for line in lines if line.startswith(str(fix.get("remediation")))],
-            )
+        for name in whole:  # a fix with a skipped step is tried again by the next undo
+            mark_undone(journal, name, [line for line in lines if line.startswith(name + ":")])
     return 1 if skipped else 0
