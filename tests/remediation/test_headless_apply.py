@@ -141,3 +141,17 @@ def test_fix_that_the_diagnosis_does_not_offer_changes_nothing(home: Path, hub: 
     assert result.code == 1 and result.cause == "offline-mode"
     assert "no machine fix 'disable-xet'" in result.stderr and "nothing was changed" in result.stderr
     assert "fixes" not in result.json and bashrc.read_bytes() == BASHRC
+
+
+def test_a_run_killed_right_after_removing_a_lock_can_still_be_undone(home: Path, hub: FakeHub) -> None:
+    cache = home / ".cache" / "huggingface" / "hub"
+    lock, _ = soft_marker(cache, alive=False, repo_dir=REPO_DIR)
+    marker = lock.read_bytes()
+    result = _walk(_env(home, hub, TROUBLESHOOTER_TEST_KILL_AT="lock:removed"), "--apply", "unsafe", "--yes")
+    assert result.code == -9 and not lock.exists(), result.stderr
+    [journal] = _state(home).glob("runs/*.json")
+    [fix] = json.loads(journal.read_text())["fixes"]
+    assert fix["status"] == "applying" and fix["undo"], "the undo step was journaled before the removal"
+    undone = run_cli(["undo", str(journal)], _env(home, hub))
+    assert undone.code == 0, undone.stdout + undone.stderr
+    assert lock.read_bytes() == marker

@@ -49,6 +49,13 @@ class ActionContext:
     state_dir: Path
     timeout_s: float = 30.0
     out: Callable[[str], None] | None = None  # where print-only actions print (stderr in the CLI)
+    journal_undo: Callable[[dict[str, Any]], None] | None = None  # the flow's journal, as steps happen
+
+    def will_undo(self, entry: dict[str, Any]) -> None:
+        """Journal an undo step *before* the change it reverses, so a run killed right after the
+        change can still be undone (undo steps are idempotent: one with nothing to do says so)."""
+        if self.journal_undo is not None:
+            self.journal_undo(entry)
 
     @property
     def env(self) -> Mapping[str, str]:

@@ -173,6 +173,7 @@ def _plan_edits(actx: ActionContext, edits: dict[str, str | None], file: str | N
             )
         else:
             undo.append({"kind": "remove-file", "path": str(path), "sha256": sha256_bytes(new)})
+        actx.will_undo(undo[0])
         atomic_write(path, new, step="env:write")
         changes.append(
             {"kind": "edit-file", "path": str(path), "removed": removed, "added": added, "sha256": sha256_bytes(new)}

@@ -268,6 +268,7 @@ def apply_remediation(
     if journal is not None:
         record.journal = str(journal.path)
         journal.record({**record.to_dict(), "status": "applying"})
+        actx.journal_undo = _undo_journaler(journal, record)
     try:
         outcome: Outcome = plan.run()
     except Refused as exc:
@@ -290,6 +291,17 @@ def apply_remediation(
     record.verify, record.session_after = verify(session, ctx, record.env_overlay)
     _note(journal, record, status)
     return record
+
+
+def _undo_journaler(journal: Journal, record: ApplyRecord) -> Callable[[dict[str, Any]], None]:
+    """Journal each undo step as the action announces it, before its change happens."""
+    pending: list[dict[str, Any]] = []
+
+    def add(entry: dict[str, Any]) -> None:
+        pending.append(entry)
+        journal.record({**record.to_dict(), "undo": list(pending), "status": "applying"})
+
+    return add
 
 
 def _note(journal: Journal | None, record: ApplyRecord, status: str) -> None:

@@ -64,6 +64,7 @@ def create_directory(actx: ActionContext, path: str, mode: str = "0755") -> Plan
     def run() -> Outcome:
         outcome = Outcome(message=f"created {target}")
         for folder in reversed(missing):
+            actx.will_undo({"kind": "remove-empty-dir", "path": str(folder)})
             try:
                 os.mkdir(folder, perm)
             except FileExistsError:
@@ -111,11 +112,12 @@ def move_aside(actx: ActionContext, path: str, within: str | None = None) -> Pla
         now = real.stat()
         if (now.st_ino, now.st_dev) != (st.st_ino, st.st_dev):
             raise Refused(f"{real} was replaced since the preview; nothing was moved")
+        undo: dict[str, Any] = {"kind": "rename", "from": str(destination), "to": str(real)}
+        actx.will_undo(undo)
         os.rename(real, destination)  # atomic: the folder is either here or there, whole
         fsync_dir(real.parent)
         crash_point("aside:renamed")
         change: dict[str, Any] = {"kind": "rename", "from": str(real), "to": str(destination)}
-        undo: dict[str, Any] = {"kind": "rename", "from": str(destination), "to": str(real)}
         return Outcome([change], [undo], message=f"moved {real} to {destination}")
 
     return Plan([f"rename {real} -> {destination} (nothing is deleted)"], run)

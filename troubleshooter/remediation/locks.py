@@ -62,6 +62,15 @@ def remove_if_unheld(actx: ActionContext, path: Path) -> tuple[dict[str, Any] | 
             return None, None, f"kept {path.name}: {why}"
         st = os.fstat(fd)
         backup, digest = backup_file(path, actx.backup_dir, step="lock:backup")
+        undo = {
+            "kind": "restore-file",
+            "path": str(path),
+            "backup": str(backup),
+            "sha256": digest,
+            "mode": st.st_mode & 0o7777,
+            "expect_absent": True,
+        }
+        actx.will_undo(undo)
         crash_point("lock:backed-up")
         try:
             same = os.stat(path, follow_symlinks=False).st_ino == st.st_ino
@@ -75,14 +84,6 @@ def remove_if_unheld(actx: ActionContext, path: Path) -> tuple[dict[str, Any] | 
     finally:
         os.close(fd)  # releases our flock, after the name is gone
     change = {"kind": "remove-file", "path": str(path), "sha256": digest, "backup": str(backup)}
-    undo = {
-        "kind": "restore-file",
-        "path": str(path),
-        "backup": str(backup),
-        "sha256": digest,
-        "mode": st.st_mode & 0o7777,
-        "expect_absent": True,
-    }
     return change, undo, f"removed {path.name}"
 
 
