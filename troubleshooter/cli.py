@@ -133,12 +133,12 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
         answers = {**{k: str(v) for k, v in (replay_data.get("inputs") or {}).items()}, **answers}
     if args.facts:
         injected.update(_injected(args.facts))
-    catalog = load_catalog(args.playbook_dir)
-    playbook = catalog.get(args.playbook or "")
+    from troubleshooter.engine.loader import find_playbook
+
+    playbook = find_playbook(args.playbook or "", [Path(d) for d in args.playbook_dir])
     if playbook is None:
-        raise UsageError(
-            f"unknown playbook {args.playbook!r}; known: {', '.join(sorted(catalog))}", hint="troubleshooter --list"
-        )
+        known = ", ".join(sorted(load_catalog(args.playbook_dir)))
+        raise UsageError(f"unknown playbook {args.playbook!r}; known: {known}", hint="troubleshooter --list")
     if args.timeout <= 0 or args.timeout > 600:
         raise UsageError("--timeout must be between 0 and 600 seconds")
     progress = _err if args.verbose else None

@@ -442,6 +442,23 @@ def discover(
     return found
 
 
+def find_playbook(playbook_id: str, extra_dirs: Iterable[Path] = ()) -> Playbook | None:
+    """One playbook by id, reading only its own file when it is named `<id>.yaml` (the convention).
+
+    A walk needs one playbook; parsing every file first cost most of a healthy walk's start-up.
+    Later directories win, as in `discover`, and anything unconventional falls back to it.
+    """
+    if ID_RE.match(playbook_id):
+        for directory in reversed((shipped_dir(), *extra_dirs)):
+            candidate = Path(directory) / f"{playbook_id}.yaml"
+            if candidate.is_file():
+                playbook = read_playbook(candidate)
+                if playbook.id == playbook_id:
+                    return playbook
+                break
+    return discover(extra_dirs).get(playbook_id)
+
+
 def plain_args(args: dict[str, Any]) -> dict[str, Any]:
     """A shallow copy, so callers never mutate the frozen model's dicts."""
     return dict(args)
