@@ -139,6 +139,10 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
     if playbook is None:
         known = ", ".join(sorted(load_catalog(args.playbook_dir)))
         raise UsageError(f"unknown playbook {args.playbook!r}; known: {known}", hint="troubleshooter --list")
+    if args.apply and (args.replay or args.facts):
+        raise UsageError("--apply needs a live walk of this machine, not --replay or --facts; nothing was changed")
+    if args.fix and not args.apply:
+        raise UsageError("--fix needs --apply safe|unsafe")
     if args.timeout <= 0 or args.timeout > 600:
         raise UsageError("--timeout must be between 0 and 600 seconds")
     progress = _err if args.verbose else None

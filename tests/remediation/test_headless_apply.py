@@ -155,3 +155,13 @@ def test_a_run_killed_right_after_removing_a_lock_can_still_be_undone(home: Path
     undone = run_cli(["undo", str(journal)], _env(home, hub))
     assert undone.code == 0, undone.stdout + undone.stderr
     assert lock.read_bytes() == marker
+
+
+def test_fixes_are_never_applied_from_replayed_or_injected_results(home: Path, tmp_path: Path) -> None:
+    facts = tmp_path / "facts.json"
+    facts.write_text(json.dumps({"env.offline_mode": {"status": "fail", "facts": {"offline": True}}}))
+    env = base_env(home, {"HF_ENDPOINT": "http://127.0.0.1:9"})
+    result = run_cli(["--playbook", "fetching-stuck", "--json", "--facts", str(facts), "--apply", "safe"], env)
+    assert result.code == 2 and "--apply needs a live walk" in result.stderr and result.stdout == ""
+    result = run_cli(["--playbook", "fetching-stuck", "--json", "--fix", "unset-offline"], env)
+    assert result.code == 2 and "--fix needs --apply" in result.stderr
