@@ -82,7 +82,7 @@ def parse_answers(items: Sequence[str]) -> dict[str, str]:
 
 
 def load_catalog(dirs: Sequence[str]) -> dict[str, Any]:
-    from troubleshooter.engine.loader import discover
+    from troubleshooter.engine.catalog import discover
 
     return discover([Path(d) for d in dirs])
 
@@ -133,7 +133,7 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
         answers = {**{k: str(v) for k, v in (replay_data.get("inputs") or {}).items()}, **answers}
     if args.facts:
         injected.update(_injected(args.facts))
-    from troubleshooter.engine.loader import find_playbook
+    from troubleshooter.engine.catalog import find_playbook
 
     playbook = find_playbook(args.playbook or "", [Path(d) for d in args.playbook_dir])
     if playbook is None:

@@ -35,7 +35,7 @@ def diagnose(playbook_id: str, *, timeout: float = 5.0, lang: str = "en", **answ
     about (probes on the path) × timeout even when a probe blocks. Afterwards
     huggingface_hub gets back the HTTP client factory it had before the walk.
     """
-    from troubleshooter.engine.loader import discover
+    from troubleshooter.engine.catalog import discover
     from troubleshooter.engine.runner import RunOptions, walk
     from troubleshooter.model.report import build_report
     from troubleshooter.probes.context import ProbeContext

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from troubleshooter.causes import vocabulary
 from troubleshooter.docsite.build import build_site, write_site
+from troubleshooter.engine.catalog import discover
 from troubleshooter.engine.conditions import describe
-from troubleshooter.engine.loader import discover
 from troubleshooter.i18n import pick
 from troubleshooter.model.playbook import CheckNode, DiagnosisNode, QuestionNode
 from troubleshooter.probes import registry

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.docsite.cdp import Chromium
-from troubleshooter.engine.loader import discover
+from troubleshooter.engine.catalog import discover
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(

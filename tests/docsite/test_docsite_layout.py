@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from troubleshooter.docsite.layout import BOX_W, GraphEdge, GraphNode, layout_graph, layout_playbook, wrap_label
-from troubleshooter.engine.loader import discover
+from troubleshooter.engine.catalog import discover
 
 PLAYBOOKS = sorted(discover())
 

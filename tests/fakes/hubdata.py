@@ -98,9 +98,7 @@ class FakeUser:
             "isPro": False,
             "canPay": False,
             "avatarUrl": "",
-            "orgs": [
-                {"type": "org", "name": o, "fullname": o, "roleInOrg": "read"} for o in self.orgs
-            ],
+            "orgs": [{"type": "org", "name": o, "fullname": o, "roleInOrg": "read"} for o in self.orgs],
             "auth": {"type": "access_token", "accessToken": token},
         }
 
@@ -275,9 +273,7 @@ class FakeRepo:
         parts = [f.path.split("/") for f in files]
         folders = sorted({"/".join(p[:n]) for p in parts for n in range(1, len(p))})
         entries: list[dict[str, Any]] = [
-            {"type": "directory", "oid": _tree_oid(d), "size": 0, "path": d}
-            for d in folders
-            if d.startswith(base)
+            {"type": "directory", "oid": _tree_oid(d), "size": 0, "path": d} for d in folders if d.startswith(base)
         ]
         entries += [f.tree_entry() for f in files]
         if recursive:
@@ -322,8 +318,7 @@ class FakeRepo:
             author = spec.get("author", self.namespace)
             bodies = ([spec["body"]] if "body" in spec else []) + list(spec.get("comments", []))
             events = spec.get("events") or [
-                _comment(f"{self.id}#{num}/{i}", author=author, body=b, created=created)
-                for i, b in enumerate(bodies)
+                _comment(f"{self.id}#{num}/{i}", author=author, body=b, created=created) for i, b in enumerate(bodies)
             ]
             pull = bool(spec.get("pull_request", False))
             details: dict[str, Any] = {

@@ -27,8 +27,7 @@ if TYPE_CHECKING:
 INVALID_TOKEN = "Invalid credentials in Authorization header"
 DISABLED = "Access to this resource is disabled."
 FINE_GRAINED_GATED = (
-    "Please enable access to public gated repositories in your fine-grained token settings "
-    "to view this repository."
+    "Please enable access to public gated repositories in your fine-grained token settings to view this repository."
 )
 TYPES: dict[str, RepoType] = {"models": "model", "datasets": "dataset", "spaces": "space"}
 READ = ("GET", "HEAD")
@@ -72,9 +71,7 @@ def json_reply(body: Any, status: int = 200, headers: dict[str, str] | None = No
     return Reply(status, json.dumps(body).encode(), dict(headers or {}))
 
 
-def error(
-    status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None
-) -> Reply:
+def error(status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None) -> Reply:
     """An error the way the Hub sends it: JSON body plus X-Error-Message (and X-Error-Code)."""
     extra = {
         "X-Error-Message": message,
@@ -91,9 +88,7 @@ def byte_reply(call: Call, data: bytes, headers: dict[str, str]) -> Reply:
     if match and call.method == "GET":
         start, end = int(match[1]), int(match[2]) if match[2] else len(data) - 1
         if start >= len(data):
-            return Reply(
-                416, b"", {**headers, "Content-Range": f"bytes */{len(data)}"}, "text/plain"
-            )
+            return Reply(416, b"", {**headers, "Content-Range": f"bytes */{len(data)}"}, "text/plain")
         headers["Content-Range"] = f"bytes {start}-{min(end, len(data) - 1)}/{len(data)}"
         return Reply(206, data[start : end + 1], headers, "application/octet-stream")
     return Reply(200, data, headers, "application/octet-stream")
@@ -171,25 +166,17 @@ class Routes:
             return Reply(404, b"<Error><Code>NoSuchKey</Code></Error>", {}, "application/xml")
         return byte_reply(call, data, {"ETag": f'"{match["sha"]}"'})
 
-    def _repo(
-        self, call: Call, m: re.Match[str], files: bool, revision: str | None = None
-    ) -> FakeRepo:
+    def _repo(self, call: Call, m: re.Match[str], files: bool, revision: str | None = None) -> FakeRepo:
         """The repo named in the URL, if the caller may see it (and its files); else `Refused`.
 
         Gated repos show metadata and tree to anyone; files, auth-check and Xet tokens are behind
         the gate.
         """
-        kind = (
-            TYPES[m["t"]]
-            if m.groupdict().get("t")
-            else ("space" if "/api/spaces/" in call.path else "model")
-        )
+        kind = TYPES[m["t"]] if m.groupdict().get("t") else ("space" if "/api/spaces/" in call.path else "model")
         repo_id, user = unquote(m["repo"]), call.user
         repo = self.hub.repo(kind, repo_id)
         if repo is None or not repo.visible_to(user):
-            raise Refused(
-                error(401 if user is None else 404, "Repository not found", "RepoNotFound")
-            )
+            raise Refused(error(401 if user is None else 404, "Repository not found", "RepoNotFound"))
         if repo.disabled:
             raise Refused(error(403, DISABLED))
         if files and not repo.gate_open_for(user):
@@ -207,13 +194,9 @@ class Routes:
             )
             return error(401, message, "GatedRepo")
         if user.role == "fineGrained" and repo.granted(user):
-            return error(
-                403, FINE_GRAINED_GATED
-            )  # no GatedRepo code: the client raises a plain 403
+            return error(403, FINE_GRAINED_GATED)  # no GatedRepo code: the client raises a plain 403
         message = f"Access to {label} is restricted and you are not in the authorized list."
-        return error(
-            403, f"{message} Visit {self.hub.url}/{repo.id} to ask for access.", "GatedRepo"
-        )
+        return error(403, f"{message} Visit {self.hub.url}/{repo.id} to ask for access.", "GatedRepo")
 
     # ---- account --------------------------------------------------------------------------
     def whoami(self, call: Call, m: re.Match[str]) -> Reply:
@@ -244,9 +227,7 @@ class Routes:
         return Reply(200, b"", {}, "text/plain; charset=utf-8")
 
     def info(self, call: Call, m: re.Match[str]) -> Reply:
-        return json_reply(
-            self._repo(call, m, files=False, revision=unquote(m["rev"] or "main")).info()
-        )
+        return json_reply(self._repo(call, m, files=False, revision=unquote(m["rev"] or "main")).info())
 
     def tree(self, call: Call, m: re.Match[str]) -> Reply:
         repo = self._repo(call, m, files=False, revision=unquote(m["rev"]))
@@ -288,9 +269,7 @@ class Routes:
             "X-Xet-Access-Token": "xet-fake-read-token",
             "X-Xet-Token-Expiration": str(expires),
         }
-        return json_reply(
-            {"casUrl": cas, "accessToken": "xet-fake-read-token", "exp": expires}, headers=headers
-        )
+        return json_reply({"casUrl": cas, "accessToken": "xet-fake-read-token", "exp": expires}, headers=headers)
 
     # ---- Spaces and community -------------------------------------------------------------
     def runtime(self, call: Call, m: re.Match[str]) -> Reply:
@@ -358,11 +337,7 @@ class Routes:
         repo = self._repo(call, m, files=False)
         status, author = call.arg("status", "all"), call.arg("author")
         items = [
-            {
-                k: v
-                for k, v in d.items()
-                if k not in ("events", "changes", "filesWithConflicts", "diff")
-            }
+            {k: v for k, v in d.items() if k not in ("events", "changes", "filesWithConflicts", "diff")}
             for d in repo.discussion_details()
             if status in ("all", d["status"]) and author in ("", d["author"]["name"])
         ]

@@ -82,11 +82,7 @@ class RequestLog(Sequence[RecordedRequest]):
 
     def matching(self, method: str | None = None, path_prefix: str = "") -> list[RecordedRequest]:
         """Requests with this method (any if None) whose URL path starts with `path_prefix`."""
-        return [
-            r
-            for r in self
-            if (method is None or r.method == method) and r.url_path.startswith(path_prefix)
-        ]
+        return [r for r in self if (method is None or r.method == method) and r.url_path.startswith(path_prefix)]
 
 
 class FakeHub:
@@ -186,9 +182,7 @@ class FakeHub:
             return self
         for is_cdn in (False, True):
             server = _Server(self, is_cdn)
-            thread = threading.Thread(
-                target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-            )
+            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
             thread.start()
             self._servers.append(server)
         self.xet_cas_url = self.xet_cas_url or f"{self.cdn_url}/xet-cas"
@@ -205,9 +199,7 @@ class FakeHub:
     def __enter__(self) -> FakeHub:
         return self.start()
 
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
 
     def wait_stopped(self, seconds: float | None) -> bool:

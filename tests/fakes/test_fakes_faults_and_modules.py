@@ -36,9 +36,7 @@ def hub() -> Iterator[FakeHub]:
         yield running
 
 
-def get(
-    url: str, path: str, *, method: str = "GET", timeout: float = 2.0, **headers: str
-) -> http.client.HTTPResponse:
+def get(url: str, path: str, *, method: str = "GET", timeout: float = 2.0, **headers: str) -> http.client.HTTPResponse:
     host, port = url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
     conn.request(method, path, headers=headers)

@@ -187,9 +187,7 @@ def test_auth_check_maps_every_refusal_to_its_exception(hub: FakeHub, tmp_path: 
         "write_ok": ("ok", None),
         "write_read_token": ("HfHubHTTPError", 403),
     }
-    assert (
-        "RepositoryNotFoundError" in out["gated_anonymous"]["mro"]
-    )  # GatedRepoError subclasses it
+    assert "RepositoryNotFoundError" in out["gated_anonymous"]["mro"]  # GatedRepoError subclasses it
     assert "fine-grained token" in out["fine_without_gated_read"]["message"]
 
 
@@ -226,9 +224,7 @@ def test_hf_hub_download_regular_and_lfs_via_cdn(hub: FakeHub, tmp_path: Path) -
     assert (blobs / lfs_file.etag).is_file()  # stored under the sha256 from X-Linked-Etag
 
 
-def test_snapshot_download_lists_the_tree_and_fetches_every_file(
-    hub: FakeHub, tmp_path: Path
-) -> None:
+def test_snapshot_download_lists_the_tree_and_fetches_every_file(hub: FakeHub, tmp_path: Path) -> None:
     hub.requests.clear()
     out = run_client(hub, tmp_path, 'attempt("snap", lambda: hh.snapshot_download("acme/tiny"))')
     snapshot = Path(out["snap"]["ok"])

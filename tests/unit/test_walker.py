@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from troubleshooter.engine import walker
 from troubleshooter.engine.loader import parse_playbook
+from troubleshooter.model.playbook import Playbook
 from troubleshooter.model.result import ProbeResult, Status
 
 TEXT = """\
@@ -40,7 +41,7 @@ remediations:
 """
 
 
-def _pb():  # type: ignore[no-untyped-def]
+def _pb() -> Playbook:
     return parse_playbook(TEXT, "w.yaml")
 
 

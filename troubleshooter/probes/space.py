@@ -87,18 +87,13 @@ def runtime_probe(ctx: ProbeContext, space: str) -> ProbeResult:
         kind, status = facts["kind"], facts.get("status_code")
         if kind in ("repo-not-found", "not-found") or (kind == "unauthorized" and not token):
             facts["kind"] = "needs-token" if status == 401 and not token else "repo-not-found"
-            return failed(
-                f"Space {space} does not exist or is private to another account ({status})", **facts
-            )
+            return failed(f"Space {space} does not exist or is private to another account ({status})", **facts)
         if kind == "invalid-token":
             return failed(f"the Hub rejects the token from {source} (401)", **facts)
         if kind in NETWORK_KINDS:
-            return unknown(
-                f"{effective_endpoint()} did not answer the runtime request ({kind})", **facts
-            )
+            return unknown(f"{effective_endpoint()} did not answer the runtime request ({kind})", **facts)
         return unknown(
-            f"could not read the runtime of {space}: {facts['exception']}"
-            f" {facts.get('status_code') or ''}".strip(),
+            f"could not read the runtime of {space}: {facts['exception']} {facts.get('status_code') or ''}".strip(),
             **facts,
         )
     raw = getattr(runtime, "raw", None) or {}
@@ -113,13 +108,10 @@ def runtime_probe(ctx: ProbeContext, space: str) -> ProbeResult:
         "requested_hardware": runtime.requested_hardware,
         "sleep_time": runtime.sleep_time,
         "error_message": (raw.get("errorMessage") or None),
-        "log_source": "build"
-        if stage.upper() in ("BUILD_ERROR", "CONFIG_ERROR", "NO_APP_FILE")
-        else "run",
+        "log_source": "build" if stage.upper() in ("BUILD_ERROR", "CONFIG_ERROR", "NO_APP_FILE") else "run",
     }
     line = (
-        f"Space {space} is {stage} (hardware {runtime.hardware or '-'},"
-        f" requested {runtime.requested_hardware or '-'})"
+        f"Space {space} is {stage} (hardware {runtime.hardware or '-'}, requested {runtime.requested_hardware or '-'})"
     )
     if group in ("running", "starting"):
         return passed(line, **facts)
@@ -155,9 +147,7 @@ def job_message_probe(ctx: ProbeContext, space: str) -> ProbeResult:
     titles: list[str] = []
     found: Any = None
     try:
-        for index, discussion in enumerate(
-            api.get_repo_discussions(space, repo_type="space", token=token or False)
-        ):
+        for index, discussion in enumerate(api.get_repo_discussions(space, repo_type="space", token=token or False)):
             titles.append(discussion.title)
             if job_outcome_of_title(discussion.title):
                 found = discussion
@@ -170,9 +160,7 @@ def job_message_probe(ctx: ProbeContext, space: str) -> ProbeResult:
     base: dict[str, Any] = {"space": space, "discussions": len(titles), "titles": titles[:5]}
     if found is None:
         return passed(
-            f"no job message among the {len(titles)} newest discussions"
-            if titles
-            else "no discussions",
+            f"no job message among the {len(titles)} newest discussions" if titles else "no discussions",
             **base,
             outcome="none",
         )
@@ -192,9 +180,7 @@ def job_message_probe(ctx: ProbeContext, space: str) -> ProbeResult:
     return (warned if outcome == "failed" else passed)(line, **facts)
 
 
-def _repo_in_first_comment(
-    ctx: ProbeContext, api: Any, space: str, num: int, token: str | None
-) -> str | None:
+def _repo_in_first_comment(ctx: ProbeContext, api: Any, space: str, num: int, token: str | None) -> str | None:
     """The model repo a job message links to (AutoTrain: "Check out your trained model here")."""
     try:
         details = api.get_discussion_details(space, num, repo_type="space", token=token or False)

@@ -94,9 +94,7 @@ def read_space_log(ctx: ProbeContext, space: str, *, build: bool) -> ProbeResult
     if reading.error_kind != "none":
         return failed(f"{_WORDS[reading.error_kind]}: {reading.error_line}", **facts)
     if reading.outcome == "finished":
-        return passed(
-            f"the {source} log shows the job finished and pushed its model ({count} lines)", **facts
-        )
+        return passed(f"the {source} log shows the job finished and pushed its model ({count} lines)", **facts)
     return (
         warned(f"{count} {source} log lines, no error found", **facts)
         if reading.paused_by_job

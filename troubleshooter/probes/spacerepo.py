@@ -25,11 +25,7 @@ MAX_PARAMS_BYTES = 256 * 1024
 
 
 def _weights(paths: list[str]) -> list[str]:
-    return [
-        p
-        for p in paths
-        if p.endswith(WEIGHT_SUFFIXES) and not _LOG_FILE.search(p) and "optimizer" not in p
-    ]
+    return [p for p in paths if p.endswith(WEIGHT_SUFFIXES) and not _LOG_FILE.search(p) and "optimizer" not in p]
 
 
 @probe(
@@ -48,9 +44,7 @@ def _weights(paths: list[str]) -> list[str]:
         "inferred": "base_model / output_repo learned from the repo",
     },
 )
-def output_repo_probe(
-    ctx: ProbeContext, output_repo: str | None = None, space: str | None = None
-) -> ProbeResult:
+def output_repo_probe(ctx: ProbeContext, output_repo: str | None = None, space: str | None = None) -> ProbeResult:
     """Check the output repo: does it exist, does it hold weights or only logs, may we write it.
 
     Without an output repo, an AutoTrain Space named `owner/autotrain-PROJECT` points at
@@ -86,9 +80,7 @@ def output_repo_probe(
                 exists=False,
                 has_weights=False,
             )
-        return unknown(
-            f"could not check the output repo {repo}: {err['exception']}", **facts, exists=None
-        )
+        return unknown(f"could not check the output repo {repo}: {err['exception']}", **facts, exists=None)
     paths = sorted(s.rfilename for s in (info.siblings or []))
     weights = _weights(paths)
     logs = [p for p in paths if _LOG_FILE.search(p)]
@@ -111,13 +103,9 @@ def output_repo_probe(
     facts.update(_write_access(ctx, api, repo, token))
     where = f"{repo} ({facts['url']})"
     if weights:
-        return passed(
-            f"{where} holds {len(weights)} weight file(s): {', '.join(weights[:3])}", **facts
-        )
+        return passed(f"{where} holds {len(weights)} weight file(s): {', '.join(weights[:3])}", **facts)
     if logs:
-        return warned(
-            f"{where} holds only training logs, no weights: {', '.join(paths[:6])}", **facts
-        )
+        return warned(f"{where} holds only training logs, no weights: {', '.join(paths[:6])}", **facts)
     return warned(f"{where} holds no weights ({len(paths)} files)", **facts)
 
 

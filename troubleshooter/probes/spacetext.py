@@ -169,11 +169,7 @@ class LogReading:
     tail: list[str] = field(default_factory=list)
 
     def facts(self) -> dict[str, Any]:
-        inferred = {
-            k: v
-            for k, v in (("base_model", self.base_model), ("output_repo", self.output_repo))
-            if v
-        }
+        inferred = {k: v for k, v in (("base_model", self.base_model), ("output_repo", self.output_repo)) if v}
         return {
             "lines": self.lines,
             "error_kind": self.error_kind,
@@ -187,9 +183,7 @@ class LogReading:
 
 def read_log(lines: list[str], tail_size: int = 8) -> LogReading:
     """Find the exception that ended the job, whether it finished, and repos it names."""
-    reading = LogReading(
-        lines=len(lines), tail=[line.rstrip()[:300] for line in lines[-tail_size:]]
-    )
+    reading = LogReading(lines=len(lines), tail=[line.rstrip()[:300] for line in lines[-tail_size:]])
     found: dict[str, str] = {}
     crashed = False
     username = project = None

@@ -129,7 +129,7 @@ class TroubleshooterApp(App[int]):
 
 def run_tui(playbook: str | None, answers: dict[str, str], timeout_s: float, lang: str, extra_dirs: list[str]) -> int:
     """Open the TUI (called by cli.py in a terminal); returns the exit code."""
-    from troubleshooter.engine.loader import discover
+    from troubleshooter.engine.catalog import discover
 
     playbooks = discover([Path(d) for d in extra_dirs])
     if playbook is not None and playbook not in playbooks:

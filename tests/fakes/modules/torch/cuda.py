@@ -62,9 +62,7 @@ def get_device_properties(device: int = 0) -> SimpleNamespace:
     info = _device(device)
     major, minor = get_device_capability(device)
     total = int(info.get("memory_total_mib", 40960) * _MIB)
-    return SimpleNamespace(
-        name=get_device_name(device), total_memory=total, major=major, minor=minor
-    )
+    return SimpleNamespace(name=get_device_name(device), total_memory=total, major=major, minor=minor)
 
 
 def mem_get_info(device: int = 0) -> tuple[int, int]:

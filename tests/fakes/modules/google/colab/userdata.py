@@ -42,8 +42,7 @@ class TimeoutException(errors.Error):
 
     def __init__(self, key: str) -> None:
         super().__init__(
-            f"Requesting secret {key} timed out. Secrets can only be fetched when"
-            " running from the Colab UI."
+            f"Requesting secret {key} timed out. Secrets can only be fetched when running from the Colab UI."
         )
 
 
