@@ -8,12 +8,13 @@ here with decorated functions is all it takes.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from troubleshooter.registry import Registry, parameters_of, summary_of
 
 if TYPE_CHECKING:
     from troubleshooter.model.result import ProbeResult
@@ -38,8 +39,15 @@ class ProbeSpec:
     in_kernel_only: bool = False
 
 
-_REGISTRY: dict[str, ProbeSpec] = {}
-_LOADED = False
+def _probe_modules() -> list[str]:
+    return [
+        f"{__name__}.{info.name}"
+        for info in pkgutil.iter_modules(__path__)
+        if not info.name.startswith("_") and info.name != "context"
+    ]
+
+
+_REGISTRY: Registry[ProbeSpec] = Registry("probe", _probe_modules)
 
 
 def probe(
@@ -54,49 +62,31 @@ def probe(
 
     def decorate(func: ProbeFunc) -> ProbeFunc:
         doc = inspect.getdoc(func) or ""
-        sig = inspect.signature(func)
-        params = [
-            p
-            for p in list(sig.parameters.values())[1:]
-            if p.kind is p.KEYWORD_ONLY or p.kind is p.POSITIONAL_OR_KEYWORD
-        ]
-        if name in _REGISTRY and _REGISTRY[name].func is not func:
-            raise ValueError(f"probe {name!r} registered twice")
-        _REGISTRY[name] = ProbeSpec(
+        params, required = parameters_of(func)
+        spec = ProbeSpec(
             name=name,
             func=func,
-            summary=doc.split("\n\n")[0].replace("\n", " ").strip(),
+            summary=summary_of(doc),
             doc=doc,
             facts=dict(facts or {}),
-            params=tuple(p.name for p in params),
-            required_params=tuple(p.name for p in params if p.default is inspect.Parameter.empty),
+            params=params,
+            required_params=required,
             network=network,
             deadline_s=deadline_s,
             in_kernel_only=in_kernel_only,
         )
+        _REGISTRY.add(name, spec, same=lambda known: known.func is func)
         return func
 
     return decorate
 
 
-def _load_all() -> None:
-    global _LOADED
-    if _LOADED:
-        return
-    for info in pkgutil.iter_modules(__path__):
-        if not info.name.startswith("_") and info.name not in ("context",):
-            importlib.import_module(f"{__name__}.{info.name}")
-    _LOADED = True
-
-
 def registry() -> dict[str, ProbeSpec]:
     """All probes, by name (importing every probe module once)."""
-    _load_all()
-    return dict(_REGISTRY)
+    return _REGISTRY.all()
 
 
 def get(name: str) -> ProbeSpec | None:
-    _load_all()
     return _REGISTRY.get(name)
 
 

@@ -13,7 +13,6 @@ Each action declares what it touches and the least applicability a playbook may 
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import os
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from troubleshooter.model.playbook import Applicability
+from troubleshooter.registry import Registry, parameters_of, summary_of
 
 if TYPE_CHECKING:
     from troubleshooter.probes.context import ProbeContext
@@ -107,8 +107,9 @@ class ActionSpec:
     validate: Validator | None = None
 
 
-_REGISTRY: dict[str, ActionSpec] = {}
-_LOADED = False
+_REGISTRY: Registry[ActionSpec] = Registry(
+    "action", lambda: (f"troubleshooter.remediation.{module}" for module in IMPLEMENTATIONS)
+)
 
 
 def action(
@@ -117,41 +118,17 @@ def action(
     """Register `planner(actx, **args) -> Plan` under `name` (dotted, e.g. `lock.remove`)."""
 
     def decorate(planner: Planner) -> Planner:
-        doc = inspect.getdoc(planner) or ""
-        params = list(inspect.signature(planner).parameters.values())[1:]
-        if name in _REGISTRY and _REGISTRY[name].planner is not planner:
-            raise ValueError(f"action {name!r} registered twice")
-        _REGISTRY[name] = ActionSpec(
-            name=name,
-            planner=planner,
-            summary=doc.split("\n\n")[0].replace("\n", " ").strip(),
-            touches=touches,
-            applicability=applicability,
-            params=tuple(p.name for p in params),
-            required_params=tuple(p.name for p in params if p.default is inspect.Parameter.empty),
-            validate=validate,
-        )
+        params, required = parameters_of(planner)
+        summary = summary_of(inspect.getdoc(planner) or "")
+        spec = ActionSpec(name, planner, summary, touches, applicability, params, required, validate)
+        _REGISTRY.add(name, spec, same=lambda known: known.planner is planner)
         return planner
 
     return decorate
 
 
-def _load_all() -> None:
-    global _LOADED
-    if not _LOADED:
-        for module in IMPLEMENTATIONS:
-            importlib.import_module(f"troubleshooter.remediation.{module}")
-        _LOADED = True
-
-
-def registry() -> dict[str, ActionSpec]:
-    _load_all()
-    return dict(_REGISTRY)
-
-
-def get(name: str) -> ActionSpec | None:
-    _load_all()
-    return _REGISTRY.get(name)
+registry = _REGISTRY.all  # every action, by name
+get = _REGISTRY.get  # one action, or None
 
 
 def arg_errors(spec: ActionSpec, args: Mapping[str, Any]) -> list[str]:
