@@ -37,7 +37,7 @@ _SAFE_SUFFIXES = (
     "_count",
 )
 _SHAPES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\bhf_[A-Za-z0-9]{8,}"), REDACTED),
+    (re.compile(r"\bhf_[A-Za-z0-9]{20,}"), REDACTED),  # tokens are hf_ + 34; hf_transfer is not one
     (re.compile(r"\bapi_org_[A-Za-z0-9]{8,}"), REDACTED),
     (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{6,}"), r"\g<1>" + REDACTED),
     (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(?!<redacted>)[^'\",}\s]+"), r"\g<1>" + REDACTED),

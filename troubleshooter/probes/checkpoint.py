@@ -108,12 +108,17 @@ def check_zip(path: str) -> Verdict:
     """A `torch.save` archive: a readable zip directory whose members lie inside the file."""
     size = os.path.getsize(path)
     with open(path, "rb") as handle:
-        magic = handle.read(4)
+        head = handle.read(4096)
+    magic = head[:4]
     if size == 0:
         return Verdict(path, False, "empty file")
     if magic != ZIP_MAGIC:
         if magic[:1] == PICKLE_MAGIC:
             return Verdict(path, True, "legacy torch.save format (pickle, not zip): not verifiable", legacy=True)
+        if not head.strip(b"\0"):
+            return Verdict(path, False, "only zero bytes at the start: the data was never written")
+        if path.endswith(".bin"):  # .bin is also CTranslate2, GGML, raw tensors …: not ours to judge
+            return Verdict(path, True, "not a torch.save file (another .bin format): not verifiable", legacy=True)
         return Verdict(path, False, "neither a zip archive nor a pickle: not a torch checkpoint")
     try:
         with zipfile.ZipFile(path) as archive:

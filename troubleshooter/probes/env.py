@@ -13,7 +13,7 @@ TRUE_VALUES = {"1", "ON", "YES", "TRUE"}
 
 def truthy(value: str | None) -> bool:
     """huggingface_hub's reading of a boolean variable (1/ON/YES/TRUE, any case)."""
-    return (value or "").strip().upper() in TRUE_VALUES
+    return (value or "").upper() in TRUE_VALUES  # no strip: " 1" is false to the library too
 
 
 @probe(
@@ -32,7 +32,9 @@ def offline_mode(ctx: ProbeContext) -> ProbeResult:
     """
     names = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
     present = {n: ctx.env[n] for n in names if n in ctx.env}
-    on = [n for n, v in present.items() if truthy(v)]
+    # The library's own rule: HF_HUB_OFFLINE when it is non-empty (even "0"), else TRANSFORMERS_OFFLINE.
+    deciding = "HF_HUB_OFFLINE" if ctx.env.get("HF_HUB_OFFLINE") else "TRANSFORMERS_OFFLINE"
+    on = [deciding] if truthy(ctx.env.get(deciding)) else []
     if on:
         shown = ", ".join(f"{n}={present[n]}" for n in on)
         return failed(
@@ -40,6 +42,13 @@ def offline_mode(ctx: ProbeContext) -> ProbeResult:
             offline=True,
             variables=present,
             enabled_by=on,
+        )
+    if truthy(ctx.env.get("TRANSFORMERS_OFFLINE")):
+        return passed(
+            f"offline mode is off: HF_HUB_OFFLINE={ctx.env['HF_HUB_OFFLINE']} overrides TRANSFORMERS_OFFLINE",
+            offline=False,
+            variables=present,
+            enabled_by=[],
         )
     return passed("offline mode is off", offline=False, variables=present, enabled_by=[])
 

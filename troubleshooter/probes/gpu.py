@@ -234,6 +234,13 @@ def gpu_visible(ctx: ProbeContext) -> ProbeResult:
     return passed(f"all {len(devices)} GPU(s) are visible to CUDA programs", **facts)
 
 
+def visible_devices(ctx: ProbeContext, snap: dict[str, Any]) -> list[dict[str, Any]]:
+    """The NVML devices a CUDA program here would use (NVML lists all; CUDA_VISIBLE_DEVICES filters)."""
+    devices = snap.get("devices") or []
+    keep = set(visible_indices(ctx.env.get("CUDA_VISIBLE_DEVICES"), devices))
+    return [d for d in devices if d["index"] in keep]
+
+
 def _tier(name: str) -> int | None:
     """Position of a GPU model in TIERS (matched as a whole word: 'A100' in 'NVIDIA A100-SXM4')."""
     upper = name.upper()
@@ -278,9 +285,11 @@ def compare_gpu(expected: str, device: dict[str, Any]) -> str:
     if wanted and _contains(_model_tokens(name), wanted):
         return "lower" if short_memory else "match"
     want_tier, got_tier = _tier(expected), _tier(name)
-    if want_tier is not None and got_tier is not None and got_tier > want_tier:
-        return "better"
-    return "lower"
+    if want_tier is None or got_tier is None:
+        return "lower"
+    if got_tier == want_tier:  # a variant of the same model (A10 / A10G, L40 / L40S, V100 / V100S)
+        return "lower" if short_memory else "match"
+    return "better" if got_tier > want_tier else "lower"
 
 
 @probe(
@@ -298,8 +307,7 @@ def gpu_match(ctx: ProbeContext, expected: str | None = None) -> ProbeResult:
     Which GPU a notebook service assigns depends on the plan, the compute units left and what
     is in stock; a premium GPU that is out of stock falls back to a smaller one silently.
     """
-    snap = nvml_snapshot(ctx)
-    devices = snap.get("devices") or []
+    devices = visible_devices(ctx, nvml_snapshot(ctx))
     facts: dict[str, Any] = {"expected": expected, "assigned": [d["name"] for d in devices]}
     if not expected or not expected.strip():
         return skipped("no expected GPU given (answer expected_gpu=A100 to compare)", result="no-expectation", **facts)
@@ -332,10 +340,10 @@ def gpu_memory(ctx: ProbeContext) -> ProbeResult:
     NVML reports the PIDs of the processes holding memory as the host sees them; inside a
     container (Colab, Docker) those numbers usually name no process here, or another one.
     """
-    snap = nvml_snapshot(ctx)
-    devices = [d for d in snap.get("devices") or [] if d.get("memory_used_share") is not None]
+    visible = visible_devices(ctx, nvml_snapshot(ctx))
+    devices = [d for d in visible if d.get("memory_used_share") is not None]
     if not devices:
-        return skipped("no GPU memory information", held=False)
+        return skipped("no GPU memory information for the GPUs CUDA programs see", held=False)
     fullest = max(devices, key=lambda d: d["memory_used_share"])
     procs = fullest.get("processes") or []
     facts = {

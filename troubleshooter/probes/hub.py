@@ -13,6 +13,7 @@ from troubleshooter.model.result import ProbeResult, failed, passed, skipped, un
 from troubleshooter.probes import probe
 from troubleshooter.probes._hubhttp import classify, effective_endpoint, install_bounded_client
 from troubleshooter.probes.context import ProbeContext
+from troubleshooter.probes.env import truthy
 from troubleshooter.probes.net import DEAD_ENDPOINT
 from troubleshooter.redact import register_secret
 
@@ -47,6 +48,18 @@ def walk_token(ctx: ProbeContext) -> tuple[str | None, str]:
     if ctx.secrets.get("colab_token"):
         return ctx.secrets["colab_token"], "colab-vault"
     return None, "none"
+
+
+def download_token(ctx: ProbeContext) -> tuple[str | None, str]:
+    """The token a download sends when its caller passes none (from_pretrained, hf_hub_download).
+
+    With HF_HUB_DISABLE_IMPLICIT_TOKEN set, huggingface_hub sends no token at all unless the code
+    passes one explicitly, so a gated or private repo answers 401 although a token is configured.
+    """
+    token, source = walk_token(ctx)
+    if token and truthy(ctx.env.get("HF_HUB_DISABLE_IMPLICIT_TOKEN")):
+        return None, f"{source}, not sent: HF_HUB_DISABLE_IMPLICIT_TOKEN={ctx.env['HF_HUB_DISABLE_IMPLICIT_TOKEN']}"
+    return token, source
 
 
 def _dead(ctx: ProbeContext) -> ProbeResult | None:
@@ -89,8 +102,7 @@ def token_probe(ctx: ProbeContext) -> ProbeResult:
         "token_source": source,
         "token_path": str(constants.HF_TOKEN_PATH),
         "token_file_exists": os.path.exists(constants.HF_TOKEN_PATH),
-        "implicit_token_disabled": (ctx.env.get("HF_HUB_DISABLE_IMPLICIT_TOKEN") or "").upper()
-        in {"1", "TRUE", "YES", "ON"},
+        "implicit_token_disabled": truthy(ctx.env.get("HF_HUB_DISABLE_IMPLICIT_TOKEN")),
         "oidc": bool(ctx.env.get("HF_OIDC_RESOURCE")),
     }
     if token:
@@ -179,7 +191,7 @@ def repo_probe(ctx: ProbeContext, repo: str | None = None, repo_type: str = "mod
         return skipped("no repo given: only the endpoint, token and cache are checked", access=None)
     if (dead := _dead(ctx)) is not None:
         return dead
-    token, source = walk_token(ctx)
+    token, source = download_token(ctx)
     api = _api(ctx)
     facts: dict[str, Any] = {"repo": repo, "repo_type": repo_type, "token_present": bool(token), "token_source": source}
     try:
@@ -205,12 +217,12 @@ def repo_probe(ctx: ProbeContext, repo: str | None = None, repo_type: str = "mod
         if kind == "gated":
             facts["access"] = "needs-token" if status == 401 or not token else "denied"
             if facts["access"] == "needs-token":
-                return failed(f"{repo} is gated and no token is sent (401)", **facts)
+                return failed(f"{repo} is gated and no token is sent (401; token: {source})", **facts)
             return failed(f"{repo} is gated and this account has no access (403)", **facts)
         if kind in ("repo-not-found", "revision-not-found", "not-found"):
             if status == 401 and not token:
                 facts["access"] = "needs-token"
-                return failed(f"{repo} is private or missing and no token is sent (401)", **facts)
+                return failed(f"{repo} is private or missing and no token is sent (401; token: {source})", **facts)
             facts["access"] = "not-found"
             return failed(f"{repo} does not exist or is private to another account ({status})", **facts)
         if kind == "rate-limited":

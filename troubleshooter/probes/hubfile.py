@@ -14,12 +14,22 @@ from urllib.parse import urlsplit
 
 from troubleshooter.model.result import ProbeResult, failed, passed, skipped, unknown
 from troubleshooter.probes import probe
-from troubleshooter.probes._hubhttp import classify, effective_endpoint, host_port, install_bounded_client
+from troubleshooter.probes._hubhttp import classify, effective_endpoint, install_bounded_client
 from troubleshooter.probes.colab import installed_version
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.env import truthy
-from troubleshooter.probes.hub import _dead, walk_token
-from troubleshooter.probes.net import proxy_for, tcp_connect
+from troubleshooter.probes.hub import _dead, download_token
+from troubleshooter.probes.net import first_answer, proxy_for
+
+STATE_WORDS = {
+    "refused": "refuses connections",
+    "timeout": "does not accept connections in time",
+    "silent": "accepts connections but never answers",
+    "closed": "closes connections without answering",
+    "reset": "resets connections",
+    "dns": "does not resolve",
+    "unreachable": "cannot be reached",
+}
 
 
 def _origin(url: str) -> str:
@@ -28,11 +38,13 @@ def _origin(url: str) -> str:
 
 
 def _reach(ctx: ProbeContext, url: str, budget: float) -> dict[str, Any]:
-    """Can the bytes at `url` be reached? Through the proxy the environment selects, if any."""
+    """Does the host serving the bytes at `url` answer? Through the proxy the environment selects.
+
+    One HEAD (or TLS handshake) that must get an answer: a storage host that accepts the
+    connection and stays silent stalls the download just like one that refuses it.
+    """
     proxy, _ = proxy_for(url, ctx.env)
-    target = proxy if proxy else url
-    host, port = host_port(target if "://" in target else f"http://{target}")
-    result = tcp_connect(host, port, budget)
+    result = first_answer(url, budget, proxy=proxy)
     result["via_proxy"] = bool(proxy)
     result["host"] = urlsplit(url).hostname
     return result
@@ -68,7 +80,7 @@ def file_probe(
         return dead
     filename = filename or "config.json"
     endpoint = effective_endpoint()
-    token, _ = walk_token(ctx)
+    token, _ = download_token(ctx)
     install_bounded_client(max(0.2, ctx.time_left() - 0.3))
     url = hf_hub_url(repo, filename, repo_type=repo_type, revision=revision, endpoint=endpoint)
     facts: dict[str, Any] = {"repo": repo, "filename": filename, "endpoint": endpoint}
@@ -111,7 +123,7 @@ def file_probe(
             facts["kind"] = "data-plane-unreachable"
             return failed(
                 f"metadata comes from {endpoint} but the bytes are served by {facts['redirect_host']}, "
-                f"which is {reach['state']}",
+                f"which {STATE_WORDS.get(reach['state'], reach['state'])}",
                 **facts,
             )
     return passed(f"{filename} resolves at commit {str(meta.commit_hash)[:12]} and its bytes are reachable", **facts)
@@ -138,6 +150,8 @@ def _check_xet(ctx: ProbeContext, meta: Any, token: str | None, facts: dict[str,
     if reach["state"] != "ok":
         facts["kind"] = "xet-blocked"
         return failed(
-            f"the file is stored in Xet and its storage host {facts['cas_host']} is {reach['state']}", **facts
+            f"the file is stored in Xet and its storage host {facts['cas_host']} "
+            f"{STATE_WORDS.get(reach['state'], reach['state'])}",
+            **facts,
         )
-    return passed(f"Xet storage host {facts['cas_host']} accepts connections", **facts)
+    return passed(f"Xet storage host {facts['cas_host']} answers", **facts)

@@ -8,6 +8,7 @@ A dead endpoint is remembered in the walk's memo so no later probe waits on it a
 from __future__ import annotations
 
 import socket
+import ssl
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,51 +22,137 @@ from troubleshooter.redact import scrub
 DEAD_ENDPOINT = "net.dead_endpoint"
 
 
-def tcp_connect(host: str, port: int, timeout_s: float) -> dict[str, Any]:
-    """Open and close one TCP connection; say refused / dns / timeout / ok and how long it took."""
+def _open(host: str, port: int, timeout_s: float) -> tuple[socket.socket | None, dict[str, Any]]:
+    """A connected socket (or None) and what happened: refused / dns / timeout / unreachable / ok."""
     start = time.monotonic()
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        return {"state": "dns", "error": str(exc), "elapsed_s": round(time.monotonic() - start, 3)}
+        return None, {"state": "dns", "error": str(exc), "elapsed_s": round(time.monotonic() - start, 3)}
     last: dict[str, Any] = {"state": "unreachable"}
     for family, kind, proto, _, address in infos[:3]:
         sock = socket.socket(family, kind, proto)
         sock.settimeout(max(0.05, timeout_s - (time.monotonic() - start)))
         try:
             sock.connect(address)
-            return {"state": "ok", "address": address[0], "elapsed_s": round(time.monotonic() - start, 3)}
+            return sock, {"state": "ok", "address": address[0], "elapsed_s": round(time.monotonic() - start, 3)}
         except ConnectionRefusedError:
             last = {"state": "refused", "address": address[0]}
         except TimeoutError:
             last = {"state": "timeout", "address": address[0]}
         except OSError as exc:
             last = {"state": "unreachable", "address": address[0], "error": exc.strerror or str(exc)}
-        finally:
-            sock.close()
+        sock.close()
     last["elapsed_s"] = round(time.monotonic() - start, 3)
-    return last
+    return None, last
+
+
+def tcp_connect(host: str, port: int, timeout_s: float) -> dict[str, Any]:
+    """Open and close one TCP connection; say refused / dns / timeout / ok and how long it took."""
+    sock, result = _open(host, port, timeout_s)
+    if sock is not None:
+        sock.close()
+    return result
+
+
+def _request_bytes(url: str, via_proxy: bool) -> bytes:
+    """The smallest request that makes a server (or a proxy) answer: HEAD, or CONNECT for TLS via a proxy."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    authority = host if parts.port is None else f"{host}:{port}"
+    if via_proxy and parts.scheme == "https":
+        return f"CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode("ascii", "replace")
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    target = f"{parts.scheme}://{authority}{path}" if via_proxy else path
+    head = f"HEAD {target} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: troubleshooter\r\nConnection: close\r\n\r\n"
+    return head.encode("ascii", "replace")
+
+
+def first_answer(url: str, timeout_s: float, proxy: str | None = None) -> dict[str, Any]:
+    """Connect to the host of `url` (or to `proxy`) and wait for the first bytes of an answer.
+
+    A TCP connect alone is not enough: a firewall, a dead proxy or a stalled CDN can accept
+    connections and never send a byte, which is exactly how a download hangs at 0%. The state
+    is `ok` only when something answered (an HTTP status line, a TLS handshake, even an error),
+    `silent` when the connection was accepted but nothing came back before the deadline.
+    """
+    start = time.monotonic()
+    parts = urlsplit(url)
+    if proxy:
+        proxy_parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        host, port = proxy_parts.hostname or "", proxy_parts.port or (443 if proxy_parts.scheme == "https" else 80)
+        tls = proxy_parts.scheme == "https"
+    else:
+        host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+        tls = parts.scheme == "https"
+    sock, result = _open(host, port, timeout_s)
+    if sock is None:
+        return result
+
+    def left() -> float:
+        return max(0.05, timeout_s - (time.monotonic() - start))
+
+    try:
+        if tls:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE  # liveness only: the library does the real verification
+            sock.settimeout(left())
+            sock = context.wrap_socket(sock, server_hostname=host)
+        sock.settimeout(left())
+        sock.sendall(_request_bytes(url, via_proxy=bool(proxy)))
+        sock.settimeout(left())
+        data = sock.recv(256)
+    except TimeoutError:
+        result.update(state="silent")
+    except ssl.SSLError as exc:  # it answered, if only with a TLS error
+        result.update(state="ok", answer=f"TLS: {exc.reason or exc}")
+    except OSError as exc:
+        result.update(state="reset", error=exc.strerror or str(exc))
+    else:
+        if data:
+            result.update(state="ok", answer=data.split(b"\r\n", 1)[0][:120].decode("latin-1"))
+        else:
+            result.update(state="closed")
+    finally:
+        sock.close()
+    result["elapsed_s"] = round(time.monotonic() - start, 3)
+    return result
+
+
+def environment_proxies(env: dict[str, str] | Any) -> dict[str, tuple[str, str]]:
+    """scheme -> (proxy URL, variable), by urllib's rules, which httpx (huggingface_hub's client) uses.
+
+    Any-case `*_proxy` names first; then lower-case names win, and a lower-case name that is
+    set but empty removes that scheme's proxy (`http_proxy=` cancels an inherited HTTP_PROXY).
+    """
+    proxies: dict[str, tuple[str, str]] = {}
+    for name, value in env.items():
+        if value and name.lower().endswith("_proxy"):
+            proxies[name.lower()[: -len("_proxy")]] = (value, name)
+    for name, value in env.items():
+        if name.endswith("_proxy"):
+            if value:
+                proxies[name[: -len("_proxy")]] = (value, name)
+            else:
+                proxies.pop(name[: -len("_proxy")], None)
+    return proxies
 
 
 def proxy_for(url: str, env: dict[str, str] | Any) -> tuple[str | None, str | None]:
     """The proxy URL the environment selects for `url` and the variable that set it (or None).
 
-    Mirrors the conventions httpx and urllib share: lower-case names win, ALL_PROXY is the
-    fallback, NO_PROXY exempts hosts (suffix match, `*` for all).
+    The scheme's own proxy, else ALL_PROXY; NO_PROXY exempts hosts (suffix match, `*` for all).
     """
     parts = urlsplit(url)
-    scheme = parts.scheme or "https"
-    chosen: tuple[str | None, str | None] = (None, None)
-    for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "all_proxy", "ALL_PROXY"):
-        value = env.get(name)
-        if value:
-            chosen = (value, name)
-            break
-    if chosen[0] is None:
-        return chosen
+    proxies = environment_proxies(env)
+    chosen = proxies.get(parts.scheme or "https") or proxies.get("all")
+    if chosen is None:
+        return None, None
     import urllib.request
 
-    no_proxy = env.get("no_proxy") or env.get("NO_PROXY") or ""
+    no_proxy = proxies.get("no", ("", ""))[0]
     host = parts.hostname or ""
     if no_proxy and urllib.request.proxy_bypass_environment(host, {"no": no_proxy}):  # type: ignore[attr-defined]
         return None, "NO_PROXY"
@@ -79,7 +166,7 @@ def proxy_for(url: str, env: dict[str, str] | Any) -> tuple[str | None, str | No
         "endpoint": "the Hub endpoint whose traffic is checked",
         "proxy": "proxy URL selected for the endpoint (credentials removed), or null",
         "proxy_variable": "which variable selected it (or NO_PROXY when exempted)",
-        "state": "none | bypassed | ok | refused | timeout | dns | unreachable",
+        "state": "none | bypassed | ok | refused | timeout | silent | closed | reset | dns | unreachable",
         "proxy_variables": "proxy-related variables that are set (names only)",
     },
 )
@@ -104,13 +191,19 @@ def proxy_probe(ctx: ProbeContext, endpoint: str | None = None) -> ProbeResult:
             state=state,
         )
     shown = scrub(proxy)
-    host, port = host_port(proxy if "://" in proxy else f"http://{proxy}")
-    result = tcp_connect(host, port, min(ctx.time_left() - 0.1, 3.0))
+    result = first_answer(url, min(ctx.time_left() - 0.1, 3.0), proxy=proxy)
     state = result["state"]
     facts = {**base, "proxy": shown, "state": state, "elapsed_s": result.get("elapsed_s")}
     if state == "ok":
-        return passed(f"{variable} routes {url} through {shown}, which accepts connections", **facts)
-    words = {"refused": "refuses connections", "timeout": "does not answer", "dns": "has a name that does not resolve"}
+        return passed(f"{variable} routes {url} through {shown}, which answers ({result.get('answer')})", **facts)
+    words = {
+        "refused": "refuses connections",
+        "timeout": "does not accept connections in time",
+        "silent": "accepts connections but never answers",
+        "closed": "closes connections without answering",
+        "reset": "resets connections",
+        "dns": "has a name that does not resolve",
+    }
     return failed(
         f"{variable}={shown} routes Hub traffic to a proxy that {words.get(state, 'cannot be reached')}", **facts
     )

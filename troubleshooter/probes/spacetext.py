@@ -104,7 +104,8 @@ _LOG_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"40[13][^\n]*(/api/repos/create|/preupload/|/commit/)|don'?t have the rights to create"
             r"|do not have the rights to create|(don'?t|do not) have write access"
-            r"|token does not have write",
+            r"|token does not have write"
+            r"|\b(upload|push)\w*\s+(was\s+)?(refused|rejected|forbidden|denied)",
             re.I,
         ),
     ),
