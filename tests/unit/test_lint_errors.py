@@ -40,6 +40,10 @@ CASES = {
     "broken-yaml": ("id: demo\ntitle: [unclosed\n", r"broken-yaml\.yaml:\d+:\d+: invalid YAML"),
     "python-tag": ("id: demo\ntitle: !!python/object/apply:os.system ['true']\n", r":2:8: YAML tag .*not allowed"),
     "unknown-probe": (VALID.replace("env.offline_mode", "env.nope"), r":7:12: unknown probe 'env.nope'"),
+    "input-kind": (
+        VALID.replace("start: check", "inputs:\n  repo: {kind: url}\nstart: check"),
+        r":4:16: input kind 'url' is not one of: text, repo-id, path",
+    ),
     "unknown-node": (VALID.replace("next: broken", "next: nowhere"), r":10:15: unknown node 'nowhere'"),
     "unreachable": (
         VALID.replace(

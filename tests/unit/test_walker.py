@@ -83,3 +83,18 @@ def test_walker_is_pure_sessions_are_not_mutated() -> None:
     start = walker.begin(_pb(), {})
     walker.advance(start, ProbeResult(Status.TIMEOUT, {}))
     assert start.steps == () and start.current == "a"
+
+
+def test_a_pasted_hub_url_becomes_a_repo_id_and_says_its_type() -> None:
+    from troubleshooter.engine.walker import repo_id_of, resolve_inputs
+
+    assert repo_id_of("https://huggingface.co/spaces/alice/x/discussions/3") == "alice/x"
+    assert repo_id_of("http://127.0.0.1:8000/Qwen/Qwen2.5-0.5B/resolve/main/config.json") == "Qwen/Qwen2.5-0.5B"
+    assert repo_id_of("Qwen/Qwen2.5-0.5B") == "Qwen/Qwen2.5-0.5B"
+    assert repo_id_of("https://hf-mirror.com") == "https://hf-mirror.com"
+    text = TEXT.replace("inputs:\n", "inputs:\n  repo: {kind: repo-id}\n  repo_type: {default: model}\n", 1)
+    pb = parse_playbook(text, "w.yaml")
+    values = resolve_inputs(pb, {"repo": "https://huggingface.co/datasets/acme/corpus/tree/main"})
+    assert values["repo"] == "acme/corpus" and values["repo_type"] == "dataset"
+    values = resolve_inputs(pb, {"repo": "https://huggingface.co/datasets/acme/corpus", "repo_type": "model"})
+    assert values["repo_type"] == "model", "an explicit answer wins"

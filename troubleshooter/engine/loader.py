@@ -34,6 +34,7 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
 TEXT_LANGS = {"en", "zh", "zh-CN"}
 TESTS = ("equals", "not_equals", "in", "exists", "lt", "le", "gt", "ge", "matches", "truthy")
 VERDICTS = ("problem", "healthy", "inconclusive")
+INPUT_KINDS = ("text", "repo-id", "path")
 MAX_TEXT = 20_000
 
 TOP_KEYS = {"id", "title", "summary", "symptoms", "tags", "inputs", "start", "nodes", "remediations", "schema"}
@@ -343,7 +344,11 @@ def _inputs(raw: Located | None, errs: _Errors) -> dict[str, InputSpec]:
         spec = _mapping(item, f"input {key!r}", errs) if item.value is not None else {}
         if spec is None:
             continue
-        _unknown_keys(item, {"default", "description", "required", "choices"}, f"input {key!r}", errs) if spec else None
+        allowed = {"default", "description", "required", "choices", "kind"}
+        _unknown_keys(item, allowed, f"input {key!r}", errs) if spec else None
+        kind = _string(spec.get("kind"), "kind", errs) or "text"
+        if kind not in INPUT_KINDS:
+            errs.add(spec["kind"].ref, f"input kind {kind!r} is not one of: {', '.join(INPUT_KINDS)}")
         required = spec.get("required")
         if required is not None and not isinstance(required.value, bool):
             errs.add(required.ref, "required must be true or false")
@@ -353,6 +358,7 @@ def _inputs(raw: Located | None, errs: _Errors) -> dict[str, InputSpec]:
             default=_string(spec.get("default"), "default", errs),
             required=bool(required.value) if required is not None else False,
             choices=tuple(str(c.value) for c in _list(spec.get("choices"), "choices", errs)),
+            kind=kind,
             ref=item.ref,
         )
     return out

@@ -86,10 +86,31 @@ def _substitute(value: Any, inputs: Mapping[str, Any], facts: Mapping[str, Mappi
     return REF.sub(lambda m: "" if resolve(m.group(1)) is None else str(resolve(m.group(1))), value)
 
 
+HUB_URL = re.compile(
+    r"^(?:https?://)?[^/\s]+/(?:(?:spaces|datasets|models)/)?([\w.-]+/[\w.-]+)(?:/(?:tree|blob|resolve|discussions|settings|logs)\b.*)?/?$"
+)
+
+
+def repo_id_of(value: str) -> str:
+    """`owner/name` from what people paste: a repo id, or its Hub page URL (any endpoint)."""
+    text = value.strip()
+    if "://" not in text and not text.startswith(("huggingface.co/", "hf.co/")):
+        return text
+    match = HUB_URL.match(text)
+    return match.group(1) if match else text
+
+
 def resolve_inputs(playbook: Playbook, answers: Mapping[str, str]) -> dict[str, str | None]:
     """Answers override defaults; defaults may refer to other inputs (`${drive_root}/MyDrive`)."""
     values: dict[str, str | None] = {k: spec.default for k, spec in playbook.inputs.items()}
     values.update(answers)
+    for key, spec in playbook.inputs.items():
+        if spec.kind == "repo-id" and values.get(key):
+            pasted = str(values[key])
+            values[key] = repo_id_of(pasted)
+            kind = re.search(r"/(datasets|spaces)/", pasted) if "://" in pasted or pasted.startswith("h") else None
+            if kind and "repo_type" in playbook.inputs and "repo_type" not in answers:
+                values["repo_type"] = kind.group(1)[:-1]  # a dataset's page URL says it is a dataset
     for _ in range(3):  # defaults referring to defaults, a few levels deep
         values = {k: (_substitute(v, values, {}) if isinstance(v, str) else v) for k, v in values.items()}
     return values

@@ -63,6 +63,7 @@ class InputSpec:
     default: str | None = None
     required: bool = False
     choices: tuple[str, ...] = ()
+    kind: str = "text"  # text | repo-id (a Hub URL is reduced to owner/name) | path
     ref: SourceRef | None = None
 
 
