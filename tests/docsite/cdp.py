@@ -35,6 +35,9 @@ FLAGS = (
 )
 
 
+STARTUP_S = 90.0  # a browser that has not answered by then is not usable here
+
+
 class CdpError(RuntimeError):
     pass
 
@@ -87,7 +90,7 @@ class Chromium:
                 message, buffer = buffer.split(b"\0", 1)
                 self._inbox.put(json.loads(message))
 
-    def call(self, method: str, params: dict[str, Any] | None = None, *, timeout: float = 10.0, **kw: Any) -> Any:
+    def call(self, method: str, params: dict[str, Any] | None = None, *, timeout: float = 30.0, **kw: Any) -> Any:
         """Send a command (to the attached page unless `browser=True`) and wait for its answer."""
         self._next_id += 1
         message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
@@ -113,7 +116,7 @@ class Chromium:
             self.events.append(item)
         return item
 
-    def wait_event(self, method: str, *, since: int, timeout: float = 10.0) -> dict[str, Any]:
+    def wait_event(self, method: str, *, since: int, timeout: float = 30.0) -> dict[str, Any]:
         """The first event named `method` at or after index `since` of `events`."""
         deadline = time.monotonic() + timeout
         while True:
@@ -121,6 +124,11 @@ class Chromium:
                 if event["method"] == method:
                     return event
             self._next(deadline, method)
+
+    def wait_ready(self, timeout: float = STARTUP_S) -> str:
+        """Wait until the browser answers at all; a first start on a fresh machine (font caches,
+        a new profile) can take far longer than any later command."""
+        return str(self.call("Browser.getVersion", browser=True, timeout=timeout).get("product", ""))
 
     def open_page(self, width: int = 1400, height: int = 1000) -> None:
         target = self.call("Target.createTarget", {"url": "about:blank"}, browser=True)["targetId"]
@@ -143,7 +151,7 @@ class Chromium:
             raise CdpError(f"{url}: {answer['errorText']}")
         self.wait_loaded(answer.get("loaderId"), since)
 
-    def wait_loaded(self, loader_id: str | None, since: int, timeout: float = 10.0) -> None:
+    def wait_loaded(self, loader_id: str | None, since: int, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while True:
             for event in self.events[since:]:
@@ -153,7 +161,7 @@ class Chromium:
                     return
             self._next(deadline, "the page load")
 
-    def wait_redirect(self, url_suffix: str, since: int, timeout: float = 10.0) -> str:
+    def wait_redirect(self, url_suffix: str, since: int, timeout: float = 30.0) -> str:
         """Follow a client-side redirect (meta refresh) to a URL ending in `url_suffix` until it has loaded."""
         deadline = time.monotonic() + timeout
         while True:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.docsite.cdp import Chromium
+from tests.docsite.cdp import STARTUP_S, CdpError, Chromium
 from troubleshooter.engine.catalog import discover
 
 CHROMIUM = "/usr/bin/chromium"
@@ -22,10 +22,24 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def _started(tmp_path_factory: pytest.TempPathFactory) -> Chromium:
+    """A Chromium that answers; one fresh retry, then a skip: installed but unable to run here."""
+    problem: CdpError | None = None
+    for _ in range(2):
+        chromium = Chromium(CHROMIUM, tmp_path_factory.mktemp("chromium-profile"))
+        try:
+            chromium.wait_ready()
+            chromium.open_page()
+            return chromium
+        except CdpError as exc:
+            problem = exc
+            chromium.close()
+    pytest.skip(f"chromium is installed but did not answer within {STARTUP_S:g} s, twice: {problem}")
+
+
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
-    with Chromium(CHROMIUM, tmp_path_factory.mktemp("chromium-profile")) as chromium:
-        chromium.open_page()
+    with _started(tmp_path_factory) as chromium:
         yield chromium
 
 
