@@ -111,12 +111,19 @@ def _cached_blob_bytes(cache: str, repo: str | None, repo_type: str) -> int:
     return total
 
 
+def repo_size_key(repo: str, repo_type: str) -> str:
+    return f"hub.repo_size:{repo_type}:{repo}"
+
+
 def hub_repo_size(ctx: ProbeContext, repo: str, repo_type: str) -> int | None:
     """Bytes of all files of `repo` from the Hub's file list (bounded; None when not reachable)."""
     from troubleshooter.probes.hub import _api, _dead, walk_token
 
     if _dead(ctx) is not None:
         return None
+    known = ctx.recall(repo_size_key(repo, repo_type))
+    if known:  # hub.repo read the same file list earlier in this walk
+        return int(known)
     token, _ = walk_token(ctx)
     try:
         entries = _api(ctx).list_repo_tree(repo, repo_type=repo_type, recursive=True, token=token or False)

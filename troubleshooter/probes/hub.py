@@ -205,6 +205,10 @@ def repo_probe(ctx: ProbeContext, repo: str | None = None, repo_type: str = "mod
             total_size=sum(getattr(s, "size", None) or 0 for s in siblings) or None,
         )
         facts["probe_file"], facts["probe_file_size"] = _pick_file(siblings)
+        if facts["total_size"]:
+            from troubleshooter.probes.fs import repo_size_key
+
+            ctx.remember(repo_size_key(repo, repo_type), facts["total_size"])
         api.auth_check(repo, repo_type=repo_type, token=token or False)
     except Exception as exc:
         err = classify(exc)
