@@ -154,7 +154,7 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
         session = walk(playbook, answers, ctx, options)
         applied: dict[str, Any] | None = None
         if args.apply:
-            applied, session = _apply(session, args, ctx, options)
+            applied, session = _apply(session, args, ctx)
     mode = "replay" if args.replay else ("injected" if args.facts else "live")
     report = Report(build_report(session, lang=lang, timeout_s=args.timeout, mode=mode, applied=applied))
     if args.report:
@@ -173,14 +173,14 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
     return int(code)
 
 
-def _apply(session: Any, args: argparse.Namespace, ctx: Any, options: Any) -> tuple[dict[str, Any] | None, Any]:
+def _apply(session: Any, args: argparse.Namespace, ctx: Any) -> tuple[dict[str, Any] | None, Any]:
     try:
         from troubleshooter.remediation.flow import apply_from_cli
     except ImportError:
         _err("applying fixes is not available in this version; nothing was changed")
         return None, session
     result: tuple[dict[str, Any] | None, Any] = apply_from_cli(
-        session, args.apply, args.yes, ctx, options, err=_err, only=args.fix
+        session, args.apply, args.yes, ctx, err=_err, only=args.fix
     )
     return result
 

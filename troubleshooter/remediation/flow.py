@@ -26,7 +26,6 @@ from troubleshooter.remediation.journal import Journal
 from troubleshooter.remediation.verify import verify
 
 if TYPE_CHECKING:
-    from troubleshooter.engine.runner import RunOptions
     from troubleshooter.engine.walker import Session
     from troubleshooter.probes.context import ProbeContext
 
@@ -218,7 +217,6 @@ def apply_from_cli(
     level: str,
     yes: bool,
     ctx: ProbeContext,
-    options: RunOptions,
     *,
     err: Callable[[str], None],
     only: str | None = None,
