@@ -142,7 +142,13 @@ def cache_paths(ctx: ProbeContext) -> ProbeResult:
 
 
 def _same_dir(a: str, b: str) -> bool:
-    return os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(b))
+    """The same folder, even under two names (a symlink, a bind mount): same path, else same inode."""
+    if os.path.normpath(os.path.abspath(a)) == os.path.normpath(os.path.abspath(b)):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): they cannot be the same folder now
+        return False
 
 
 @probe(

@@ -79,7 +79,8 @@ def colab_runtime(ctx: ProbeContext) -> ProbeResult:
 @probe(
     "colab.secret",
     facts={
-        "state": "not-colab | token-elsewhere | value | missing | denied | timeout | unavailable | kernel-state",
+        "state": "not-colab | enterprise | token-elsewhere | value | missing | denied | timeout | unavailable"
+        " | kernel-state",
         "consulted": "whether the vault was actually asked",
     },
 )
@@ -94,6 +95,12 @@ def colab_secret(ctx: ProbeContext, key: str = "HF_TOKEN") -> ProbeResult:
     if not colab_markers(ctx):
         return skipped(
             "not a Colab runtime: huggingface_hub never consults notebook secrets", state="not-colab", consulted=False
+        )
+    if ctx.env.get("VERTEX_PRODUCT") == "COLAB_ENTERPRISE":  # huggingface_hub's is_colab_enterprise()
+        return skipped(
+            "Colab Enterprise (VERTEX_PRODUCT): huggingface_hub never consults notebook secrets there",
+            state="enterprise",
+            consulted=False,
         )
     if _token_from_env_or_file(ctx):
         return skipped(

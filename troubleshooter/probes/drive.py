@@ -25,7 +25,11 @@ DEFAULT_DRIVE_ROOT = "/content/drive"
 SHADOW_SAMPLE = 5  # file paths shown as evidence of a shadow folder
 SHADOW_SCAN_LIMIT = 2000  # entries walked at most when counting a shadow folder's files
 LOG_TAIL_BYTES = 256 * 1024  # only the end of the DriveFS log is read
-QUOTA_PATTERN = re.compile(r"QUOTA_EXCEEDED|storageQuotaExceeded|quota\s*exceeded", re.IGNORECASE)
+QUOTA_PATTERN = re.compile(  # DriveFS's code, the Drive API's reason, and the API's sentence for it
+    r"QUOTA_EXCEEDED|storageQuotaExceeded|quota\s+(?:has\s+been\s+|was\s+|is\s+)?exceeded"
+    r"|storage\s+quota\b[^\n]*\bexceeded|insufficient\s*storage|out\s+of\s+storage\s+space",
+    re.IGNORECASE,
+)
 MIB = 1 << 20
 GIB = 1 << 30
 CACHE_DISK_FULL_FREE_BYTES = GIB  # less than this free ...

@@ -20,18 +20,25 @@ from troubleshooter.redact import register_secret
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx")
 
 
+def clean_token(raw: str | None) -> str | None:
+    """huggingface_hub's cleaning of a token: newlines removed, spaces stripped, empty is none."""
+    return (raw or "").replace("\r", "").replace("\n", "").strip() or None
+
+
 def local_token(ctx: ProbeContext) -> tuple[str | None, str]:
     """(token, source) as huggingface_hub resolves it without Colab: env first, then the file."""
     from huggingface_hub import constants
 
-    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
-        value = (ctx.env.get(name) or "").strip()
-        if value:
-            register_secret(value)
-            return value, f"env:{name}"
+    # The library's rule: HF_TOKEN if it is non-empty (even only spaces), else the legacy name;
+    # then cleaned (newlines removed, stripped), and only an empty result falls back to the file.
+    name = "HF_TOKEN" if ctx.env.get("HF_TOKEN") else "HUGGING_FACE_HUB_TOKEN"
+    value = clean_token(ctx.env.get(name))
+    if value:
+        register_secret(value)
+        return value, f"env:{name}"
     try:
         with open(constants.HF_TOKEN_PATH, encoding="utf-8") as handle:
-            value = handle.read().strip()
+            value = clean_token(handle.read()) or ""
     except OSError:
         value = ""
     if value:

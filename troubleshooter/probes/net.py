@@ -47,6 +47,39 @@ def _open(host: str, port: int, timeout_s: float) -> tuple[socket.socket | None,
     return None, last
 
 
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be an endpoint (whitespace, scheme, host, port), or None when it can."""
+    if any(ch.isspace() for ch in url):
+        return "it contains whitespace"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return f"the scheme is {parts.scheme or 'missing'}, not http or https"
+    if not parts.hostname:
+        return "it has no host name"
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        return "its port is not a number"
+    return None
+
+
+def _listing_or_auth(response: Any) -> bool:
+    """A Hub answers /api/models?limit=1 with a JSON list, or refuses it with 401/403 (private Hubs).
+
+    A 404 means no Hub API at this URL (a wrong path prefix); a JSON object with 200 is a gateway
+    or a policy page that answers every path the same way.
+    """
+    if response.status_code in (401, 403):
+        return True
+    if response.status_code != 200:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, list) and all(isinstance(item, dict) for item in body)
+
+
 def tcp_connect(host: str, port: int, timeout_s: float) -> dict[str, Any]:
     """Open and close one TCP connection; say refused / dns / timeout / ok and how long it took."""
     sock, result = _open(host, port, timeout_s)
@@ -140,23 +173,58 @@ def environment_proxies(env: dict[str, str] | Any) -> dict[str, tuple[str, str]]
     return proxies
 
 
+def _mount_patterns(proxies: dict[str, tuple[str, str]]) -> list[tuple[Any, tuple[str, str] | None]]:
+    """httpx2's own routing table from these proxy settings: (URL pattern, proxy or None), most
+    specific first. NO_PROXY entries follow curl's conventions as httpx2 reads them: domains,
+    `.suffix`, `*.suffix`, IPv4/IPv6 addresses and CIDR networks, `host:port`, full URLs."""
+    from httpx2._exceptions import InvalidURL
+    from httpx2._utils import URLPattern, is_ipv4_hostname, is_ipv6_hostname
+
+    mounts: dict[str, tuple[str, str] | None] = {}
+    for scheme in ("http", "https", "all"):
+        if scheme in proxies:
+            value, name = proxies[scheme]
+            mounts[f"{scheme}://"] = (value if "://" in value else f"http://{value}", name)
+    for host in (h.strip() for h in proxies.get("no", ("", ""))[0].split(",")):
+        if host == "*":
+            return []
+        if not host:
+            continue
+        if "://" in host:
+            mounts[host] = None
+        elif is_ipv4_hostname(host) or host.lower() == "localhost" or host.startswith("["):
+            mounts[f"all://{host}"] = None
+        elif is_ipv6_hostname(host):
+            address, _, subnet = host.partition("/")
+            mounts[f"all://[{address}]" + (f"/{subnet}" if subnet else "")] = None
+        elif host.startswith("*.") and "/" not in host:
+            mounts[f"all://{host}"] = None
+        elif "/" not in host:
+            mounts[f"all://*{host}"] = None
+    table = []
+    for pattern, target in mounts.items():
+        try:
+            table.append((URLPattern(pattern), target))
+        except InvalidURL:
+            continue  # like curl and httpx2: an entry that cannot be parsed is ignored
+    return sorted(table, key=lambda item: item[0])
+
+
 def proxy_for(url: str, env: dict[str, str] | Any) -> tuple[str | None, str | None]:
-    """The proxy URL the environment selects for `url` and the variable that set it (or None).
+    """The proxy URL huggingface_hub's client would use for `url`, and the variable that set it.
 
-    The scheme's own proxy, else ALL_PROXY; NO_PROXY exempts hosts (suffix match, `*` for all).
+    (None, "NO_PROXY") when NO_PROXY exempts the URL; (None, None) when no proxy applies.
     """
-    parts = urlsplit(url)
-    proxies = environment_proxies(env)
-    chosen = proxies.get(parts.scheme or "https") or proxies.get("all")
-    if chosen is None:
-        return None, None
-    import urllib.request
+    import httpx2
 
-    no_proxy = proxies.get("no", ("", ""))[0]
-    host = parts.hostname or ""
-    if no_proxy and urllib.request.proxy_bypass_environment(host, {"no": no_proxy}):  # type: ignore[attr-defined]
-        return None, "NO_PROXY"
-    return chosen
+    proxies = environment_proxies(env)
+    if not any(scheme in proxies for scheme in ("http", "https", "all")):
+        return None, None
+    target = httpx2.URL(url)
+    for pattern, chosen in _mount_patterns(proxies):
+        if pattern.matches(target):
+            return chosen if chosen is not None else (None, "NO_PROXY")
+    return None, None
 
 
 @probe(
@@ -215,7 +283,8 @@ def proxy_probe(ctx: ProbeContext, endpoint: str | None = None) -> ProbeResult:
     facts={
         "endpoint": "effective endpoint (huggingface_hub constants)",
         "endpoint_source": "HF_ENDPOINT or default",
-        "kind": "ok | refused | dns | connect-timeout | read-timeout | proxy | not-hub | network | offline",
+        "kind": "ok | refused | dns | connect-timeout | read-timeout | proxy | not-hub | server-error | network"
+        " | offline",
         "status_code": "HTTP status of the API probe request",
         "content_type": "content type of the API answer",
         "elapsed_s": "seconds until the answer (or the failure)",
@@ -228,11 +297,19 @@ def endpoint_probe(ctx: ProbeContext) -> ProbeResult:
     hang behind a firewall that drops packets) from an endpoint that answers but is not a Hub
     (a captive portal or a wrong HF_ENDPOINT: no JSON from its API).
     """
-    from huggingface_hub.utils import get_session
-
     url = effective_endpoint()
     source = "HF_ENDPOINT" if ctx.env.get("HF_ENDPOINT") else "default"
     base: dict[str, Any] = {"endpoint": url, "endpoint_source": source}
+    malformed = url_problem(url)
+    if malformed:
+        return failed(
+            f"{source}={url!r} is not a usable URL ({malformed}): huggingface_hub cannot connect to it",
+            **base,
+            kind="not-hub",
+            malformed=malformed,
+        )
+    from huggingface_hub.utils import get_session  # after the URL check: a bad HF_ENDPOINT breaks this import
+
     budget = max(0.2, ctx.time_left() - 0.3)
     install_bounded_client(budget)
     start = time.monotonic()
@@ -254,7 +331,14 @@ def endpoint_probe(ctx: ProbeContext) -> ProbeResult:
     elapsed = round(time.monotonic() - start, 3)
     content_type = response.headers.get("content-type", "")
     facts = {**base, "status_code": response.status_code, "content_type": content_type, "elapsed_s": elapsed}
-    hub_like = "json" in content_type.lower() and response.status_code < 500
+    if response.status_code >= 500:
+        return failed(
+            f"{url} answers HTTP {response.status_code}: the Hub (or what stands in front of it) is failing",
+            **facts,
+            kind="server-error",
+            retry_after=response.headers.get("Retry-After"),
+        )
+    hub_like = "json" in content_type.lower() and _listing_or_auth(response)
     if response.status_code == 429:
         return warned(
             f"{url} answers 429 Too Many Requests",

@@ -141,6 +141,7 @@ _FINISHED = re.compile(
     re.I,
 )
 _PAUSING = re.compile(r"Pausing space", re.I)
+_RESTARTED = re.compile(r"^=+ Application Startup at ")  # the line Spaces print when a container starts
 
 _BASE_MODEL_PATTERNS = (
     re.compile(r"https?://[^/\s]+/(?!datasets/|spaces/|api/)(" + _REPO_ID + r")/resolve/"),
@@ -190,6 +191,10 @@ def read_log(lines: list[str], tail_size: int = 8) -> LogReading:
     username = project = None
     for raw in lines:
         line = raw.rstrip()
+        if _RESTARTED.search(line):  # the container started again: errors before it are history
+            found, crashed = {}, False
+            reading.outcome, reading.paused_by_job = "unknown", False
+            continue
         for kind, pattern in _LOG_KINDS:
             if kind not in found and pattern.search(line):
                 found[kind] = line
