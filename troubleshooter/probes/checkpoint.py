@@ -104,6 +104,16 @@ def check_safetensors(path: str) -> Verdict:
     return Verdict(path, True, f"valid: {tensors} tensor(s), {size} bytes")
 
 
+def _stand_in(head: bytes) -> str | None:
+    """A small text file sitting where the weights should be, and what it is."""
+    text = head.lstrip()[:200].lower()
+    if text.startswith(b"version https://git-lfs"):
+        return "a git-lfs pointer, not the weights (cloned without git-lfs: run git lfs pull)"
+    if text.startswith((b"<!doctype html", b"<html")):
+        return "an HTML page saved in place of the weights (a login, error or quota page)"
+    return None
+
+
 def check_zip(path: str) -> Verdict:
     """A `torch.save` archive: a readable zip directory whose members lie inside the file."""
     size = os.path.getsize(path)
@@ -117,6 +127,9 @@ def check_zip(path: str) -> Verdict:
             return Verdict(path, True, "legacy torch.save format (pickle, not zip): not verifiable", legacy=True)
         if not head.strip(b"\0"):
             return Verdict(path, False, "only zero bytes at the start: the data was never written")
+        stand_in = _stand_in(head)
+        if stand_in:
+            return Verdict(path, False, stand_in)
         if path.endswith(".bin"):  # .bin is also CTranslate2, GGML, raw tensors …: not ours to judge
             return Verdict(path, True, "not a torch.save file (another .bin format): not verifiable", legacy=True)
         return Verdict(path, False, "neither a zip archive nor a pickle: not a torch checkpoint")
@@ -266,10 +279,10 @@ def verify_checkpoints(ctx: ProbeContext, path: str | None = None) -> ProbeResul
         )
     if not verdicts:
         return skipped(f"no checkpoint files (.safetensors, .bin, .pt) under {target}", state="none", **facts)
+    unverifiable = sum(1 for v in verdicts if v.legacy)
+    intact = f"{len(verdicts) - unverifiable} checkpoint file(s) are intact" + (
+        f", {unverifiable} in a format that cannot be checked without loading it" if unverifiable else ""
+    )
     if unchecked:
-        return warned(
-            f"{len(verdicts)} checkpoint file(s) are intact; {unchecked} left unchecked (time ran out)",
-            state="partial",
-            **facts,
-        )
-    return passed(f"{len(verdicts)} checkpoint file(s) are intact", state="ok", **facts)
+        return warned(f"{intact}; {unchecked} left unchecked (time ran out)", state="partial", **facts)
+    return passed(intact, state="ok", **facts)

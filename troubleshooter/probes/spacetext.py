@@ -189,9 +189,11 @@ def read_log(lines: list[str], tail_size: int = 8) -> LogReading:
     found: dict[str, str] = {}
     crashed = False
     username = project = None
-    for raw in lines:
+    current_run = lines
+    for number, raw in enumerate(lines):
         line = raw.rstrip()
         if _RESTARTED.search(line):  # the container started again: errors before it are history
+            current_run = lines[number + 1 :]
             found, crashed = {}, False
             reading.outcome, reading.paused_by_job = "unknown", False
             continue
@@ -223,7 +225,7 @@ def read_log(lines: list[str], tail_size: int = 8) -> LogReading:
         elif crashed:
             reading.error_kind, reading.error_line = (
                 "crash",
-                _last_exception(lines) or found.get("crash-line"),
+                _last_exception(current_run) or found.get("crash-line"),
             )
     if reading.error_kind != "none":
         reading.outcome = "failed"
