@@ -21,17 +21,12 @@ import pytest
 from tests.conftest import CANARY, CliResult, base_env, run_cli
 from tests.fakes.hubserver import FakeFile, FakeHub, FakeRepo, FakeUser, Fault
 from tests.fakes.netdead import Blackhole, closed_port_url
+from tests.playbooks.test_fetching_network import _repo
+from tests.playbooks.test_fetching_network import _walk as _fetch
+from tests.probes.test_probe_fixes import BUSY_A100
 
-REPO = "acme/tiny-model"
 REVOKED = "hf_RevokedTokenNobodyAcceptsAAAAAAAAAA"
 EXIT = {"healthy": 0, "problem": 1, "inconclusive": 3, "needs-input": 3}
-
-
-def _repo(**kw: Any) -> FakeRepo:
-    files = kw.pop(
-        "files", [FakeFile("config.json", b'{"model_type": "gpt2"}'), FakeFile("model.safetensors", size=65536)]
-    )
-    return FakeRepo(REPO, files=files, **kw)
 
 
 def _walk(
@@ -49,19 +44,6 @@ def _walk(
         if value is not None:
             args += ["--answer", f"{key}={value}"]
     return run_cli(args, env)
-
-
-def _fetch(
-    hub_url: str,
-    home: Path,
-    extra: dict[str, str] | None = None,
-    *,
-    repo: str | None = REPO,
-    timeout: float = 2,
-    fakes: bool = False,
-) -> CliResult:
-    env = {"HF_ENDPOINT": hub_url, **(extra or {})}
-    return _walk("fetching-stuck", home, env, timeout=timeout, fakes=fakes, answers={"repo": repo})
 
 
 def _expect(result: CliResult, cause: str | None, verdict: str = "problem") -> dict[str, Any]:
@@ -205,13 +187,6 @@ def test_no_proxy_host_port_exempts_exactly_those_ports(home: Path) -> None:
 
 # --- 5. GPUs: CUDA-visible only, same-tier variants ----------------------------------------
 
-BUSY_A100 = {
-    "name": "NVIDIA A100-SXM4-40GB",
-    "memory_total_mib": 40960,
-    "memory_used_mib": 39000,
-    "compute_capability": [8, 0],
-    "processes": [{"pid": 4194000, "used_memory_mib": 38900}],
-}
 IDLE_A10G = {"name": "NVIDIA A10G", "memory_total_mib": 23028, "memory_used_mib": 0, "compute_capability": [8, 6]}
 T4 = {"name": "Tesla T4", "memory_total_mib": 15360, "memory_used_mib": 0, "compute_capability": [7, 5]}
 

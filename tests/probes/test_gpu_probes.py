@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -24,26 +23,6 @@ from troubleshooter.probes.gpu import (
     visible_indices,
 )
 from troubleshooter.probes.gputorch import gpu_torch
-
-
-@pytest.fixture
-def fake_nvml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The stand-in pynvml under a private name, configured by a JSON file the test writes."""
-    name = "fake_pynvml_for_gpu_probe_tests"
-    spec = importlib.util.spec_from_file_location(name, FAKE_MODULES / "pynvml.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    config = tmp_path / "nvml.json"
-    monkeypatch.setenv("FAKE_NVML", str(config))
-
-    def configure(**data: Any) -> ModuleType:
-        config.write_text(json.dumps(data))
-        return module
-
-    yield configure
-    sys.modules.pop(name, None)
 
 
 def ctx_with(modules: dict[str, Any], env: dict[str, str] | None = None) -> ProbeContext:
@@ -76,6 +55,13 @@ def test_cuda_visible_devices_is_parsed_like_the_cuda_runtime(spec: str | None, 
         ("L4", "NVIDIA L4", 23034, "match"),
         ("L4", "NVIDIA L40S", 46068, "better"),
         ("RTX 4090", "Tesla T4", 15360, "lower"),
+        # variants of one model are the same tier (A10/A10G, L40/L40S, V100/V100S), unless short of memory
+        ("A10", "NVIDIA A10G", 23028, "match"),
+        ("A10G", "NVIDIA A10", 23028, "match"),
+        ("L40", "NVIDIA L40S", 46068, "match"),
+        ("V100", "Tesla V100S-PCIE-32GB", 32768, "match"),
+        ("A10", "Tesla T4", 15360, "lower"),
+        ("L40 48GB", "NVIDIA L40S", 23000, "lower"),  # same tier, but short of the memory asked for
     ],
 )
 def test_assigned_gpu_is_compared_with_the_expected_one(expected: str, name: str, total_mib: int, verdict: str) -> None:

@@ -9,19 +9,16 @@ for the test as a process started with that variable would have it.
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import os
 import struct
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.conftest import CANARY, FAKE_MODULES
+from tests.conftest import CANARY
 from tests.fakes.netdead import Blackhole
 from troubleshooter.model.result import Status
 from troubleshooter.probes.cache import legacy_cache_vars
@@ -30,7 +27,7 @@ from troubleshooter.probes.colab import colab_secret
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.drive import drive_quota
 from troubleshooter.probes.env import offline_mode
-from troubleshooter.probes.gpu import compare_gpu, gpu_match, gpu_memory
+from troubleshooter.probes.gpu import gpu_match, gpu_memory
 from troubleshooter.probes.hub import download_token, local_token
 from troubleshooter.probes.net import first_answer, proxy_for, proxy_probe, url_problem
 from troubleshooter.probes.spacetext import read_log
@@ -126,26 +123,6 @@ def test_no_proxy_entries_for_other_hosts_or_ports_do_not_exempt_the_hub(no_prox
 # --- 5. GPUs: only those CUDA programs see, same-tier variants ---------------------------
 
 
-@pytest.fixture
-def fake_nvml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., ModuleType]]:
-    """The stand-in pynvml under a private name, configured by a JSON file the test writes."""
-    name = "fake_pynvml_for_probe_fix_tests"
-    spec = importlib.util.spec_from_file_location(name, FAKE_MODULES / "pynvml.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    config = tmp_path / "nvml.json"
-    monkeypatch.setenv("FAKE_NVML", str(config))
-
-    def configure(**data: Any) -> ModuleType:
-        config.write_text(json.dumps(data))
-        return module
-
-    yield configure
-    sys.modules.pop(name, None)
-
-
 BUSY_A100 = {
     "name": "NVIDIA A100-SXM4-80GB",
     "memory_total_mib": 81920,
@@ -176,24 +153,6 @@ def test_a_hidden_gpu_does_not_count_as_the_expected_one(fake_nvml: Callable[...
     assert hidden.status is Status.FAIL and hidden.facts["lower_tier"] is True
     assert hidden.facts["assigned"] == ["Tesla T4"]
     assert gpu_match(gpu_ctx(nvml, "0"), "A100").facts["result"] == "match"
-
-
-@pytest.mark.parametrize(
-    ("expected", "name", "total_mib", "verdict"),
-    [
-        ("A10", "NVIDIA A10G", 23028, "match"),
-        ("A10G", "NVIDIA A10", 23028, "match"),
-        ("L40", "NVIDIA L40S", 46068, "match"),
-        ("V100", "Tesla V100S-PCIE-32GB", 32768, "match"),
-        ("A100", "Tesla T4", 15360, "lower"),
-        ("A10", "Tesla T4", 15360, "lower"),
-        ("L40 48GB", "NVIDIA L40S", 23000, "lower"),  # same tier, but short of the memory asked for
-    ],
-)
-def test_same_tier_variants_match_and_smaller_gpus_do_not(
-    expected: str, name: str, total_mib: int, verdict: str
-) -> None:
-    assert compare_gpu(expected, {"name": name, "memory_total_mib": total_mib}) == verdict
 
 
 # --- 6. a Space log: named exceptions, refused pushes, restarts ---------------------------
