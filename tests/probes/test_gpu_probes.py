@@ -160,3 +160,28 @@ def test_torch_is_asked_in_a_child_process_with_the_users_environment(tmp_path: 
     assert "torch" not in sys.modules or not hasattr(sys.modules["torch"], "_config"), "never imported here"
     absent = gpu_torch(ProbeContext(env={"PATH": "/usr/bin:/bin"}, timeout_s=10), cuda_driver="12.4")
     assert absent.status is Status.SKIPPED and absent.facts["installed"] is False
+
+
+@pytest.mark.parametrize(
+    ("expected", "name", "total_mib", "capability", "verdict"),
+    [
+        ("RTX 3090", "NVIDIA GeForce RTX 4090", 24564, [8, 9], "better"),
+        ("A100", "NVIDIA GH200 480GB", 97871, [9, 0], "better"),
+        ("RTX 4090", "NVIDIA RTX 6000 Ada Generation", 49140, [8, 9], "match"),
+        ("A100", "NVIDIA GeForce RTX 4090", 24564, [8, 9], "lower"),  # newer, but 24 GB where 40 were expected
+        ("RTX 4090", "NVIDIA GeForce RTX 3060", 12288, [8, 6], "lower"),
+        ("Radeon Instinct", "Tesla T4", 15360, [7, 5], "unknown"),
+    ],
+)
+def test_gpus_the_tier_list_does_not_name_are_ranked_by_capability_and_memory(
+    expected: str, name: str, total_mib: int, capability: list[int], verdict: str
+) -> None:
+    device = {"name": name, "memory_total_mib": total_mib, "compute_capability": capability}
+    assert compare_gpu(expected, device) == verdict
+
+
+def test_an_expectation_that_cannot_be_ranked_blames_no_tier(fake_nvml: Any) -> None:
+    nvml = fake_nvml(devices=[{"name": "Tesla T4", "memory_total_mib": 15360, "compute_capability": [7, 5]}])
+    result = gpu_match(ctx_with({"pynvml": nvml}), "Radeon Instinct")
+    assert result.status is Status.WARN
+    assert result.facts["result"] == "unknown" and result.facts["lower_tier"] is False

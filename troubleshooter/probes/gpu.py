@@ -25,6 +25,23 @@ MEMORY_HELD_SHARE = 0.5  # more than this share of a GPU's memory used before wo
 SNAPSHOT_MEMO = "gpu.snapshot"
 # Rough order of the GPUs notebook services hand out (older/smaller first).
 TIERS = ["K80", "P4", "P100", "T4", "V100", "A10", "L4", "L40", "A100", "H100", "H200", "B200"]
+# Compute capability and usual memory (GiB) of the models above, for ranking against GPUs the list
+# does not name (GH200, RTX cards, workstation cards).
+MODEL_SPECS = {
+    "K80": (3.7, 12.0),
+    "P4": (6.1, 8.0),
+    "P100": (6.0, 16.0),
+    "T4": (7.5, 16.0),
+    "V100": (7.0, 16.0),
+    "A10": (8.6, 24.0),
+    "L4": (8.9, 24.0),
+    "L40": (8.9, 48.0),
+    "A100": (8.0, 40.0),
+    "H100": (9.0, 80.0),
+    "H200": (9.0, 141.0),
+    "B200": (10.0, 180.0),
+}
+RTX_CAPABILITY = {2: 7.5, 3: 8.6, 4: 8.9, 5: 12.0}  # GeForce RTX 20xx … 50xx
 
 
 def _pynvml(ctx: ProbeContext) -> Any:
@@ -285,11 +302,44 @@ def compare_gpu(expected: str, device: dict[str, Any]) -> str:
     if wanted and _contains(_model_tokens(name), wanted):
         return "lower" if short_memory else "match"
     want_tier, got_tier = _tier(expected), _tier(name)
-    if want_tier is None or got_tier is None:
-        return "lower"
-    if got_tier == want_tier:  # a variant of the same model (A10 / A10G, L40 / L40S, V100 / V100S)
-        return "lower" if short_memory else "match"
-    return "better" if got_tier > want_tier else "lower"
+    if want_tier is not None and got_tier is not None:
+        if got_tier == want_tier:  # a variant of the same model (A10 / A10G, L40 / L40S, V100 / V100S)
+            return "lower" if short_memory else "match"
+        return "better" if got_tier > want_tier else "lower"
+    return _by_capability(expected, device, want_gib)
+
+
+def _spec_of(expected: str) -> tuple[float, float] | None:
+    """(compute capability, usual memory in GiB) of the model a user names, when we know it."""
+    upper = expected.upper()
+    for model, spec in MODEL_SPECS.items():
+        if re.search(rf"(?<![A-Z0-9]){model}(?![0-9])", upper):
+            return spec
+    consumer = re.search(r"RTX\s*([2-5])0([5-9])0", upper)
+    if consumer:
+        generation, size = int(consumer.group(1)), int(consumer.group(2))
+        memory = {9: 32.0 if generation == 5 else 24.0, 8: 10.0, 7: 8.0, 6: 8.0, 5: 4.0}[size]
+        return RTX_CAPABILITY[generation], memory
+    return None
+
+
+def _by_capability(expected: str, device: dict[str, Any], want_gib: float | None) -> str:
+    """Rank two GPUs the tier list cannot (a consumer card, a new model): by compute capability and
+    memory. A GPU at least as new, with at least the memory expected, is not a lower one."""
+    spec = _spec_of(expected)
+    capability = device.get("compute_capability")
+    total_mib = device.get("memory_total_mib")
+    if isinstance(capability, list | tuple) and len(capability) >= 2:
+        got_cc: float | None = float(f"{capability[0]}.{capability[1]}")
+    else:  # NVML did not say: the model's own, when we know the model
+        got_cc = (_spec_of(str(device.get("name") or "")) or (None, None))[0]
+    if spec is None or got_cc is None or not total_mib:
+        return "unknown"
+    want_cc, usual_gib = spec
+    enough_memory = total_mib >= (want_gib or usual_gib) * 1024 * 0.9
+    if got_cc >= want_cc and enough_memory:
+        return "better" if got_cc > want_cc else "match"
+    return "lower"
 
 
 @probe(
@@ -297,7 +347,7 @@ def compare_gpu(expected: str, device: dict[str, Any]) -> str:
     facts={
         "expected": "the GPU the user expected (input expected_gpu)",
         "assigned": "names of the GPUs NVML sees",
-        "result": "match | better | lower | no-expectation | no-gpu",
+        "result": "match | better | lower | unknown | no-expectation | no-gpu",
         "lower_tier": "the assigned GPU is not the expected one and not a better one",
     },
 )
@@ -314,12 +364,14 @@ def gpu_match(ctx: ProbeContext, expected: str | None = None) -> ProbeResult:
     if not devices:
         return skipped("NVML sees no GPU to compare", result="no-gpu", **facts)
     results = [compare_gpu(expected, d) for d in devices]
-    best = "match" if "match" in results else "better" if "better" in results else "lower"
+    best = next(r for r in ("match", "better", "unknown", "lower") if r in results)
     device = devices[results.index(best)]
     summary = f"{device['name']} ({device['memory_total_mib']} MiB, compute capability {device['compute_capability']})"
     facts.update(result=best, lower_tier=best == "lower", device=device["name"])
     if best == "lower":
         return failed(f"expected {expected}, got {summary}", **facts)
+    if best == "unknown":
+        return warned(f"expected {expected}, got {summary}: these two cannot be ranked, so no tier is blamed", **facts)
     if best == "better":
         return passed(f"expected {expected}, got a faster {summary}", **facts)
     return passed(f"got the expected GPU: {summary}", **facts)
