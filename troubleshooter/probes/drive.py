@@ -27,7 +27,7 @@ SHADOW_SCAN_LIMIT = 2000  # entries walked at most when counting a shadow folder
 LOG_TAIL_BYTES = 256 * 1024  # only the end of the DriveFS log is read
 QUOTA_PATTERN = re.compile(  # DriveFS's code, the Drive API's reason, and the API's sentence for it
     r"QUOTA_EXCEEDED|storageQuotaExceeded|quota\s+(?:has\s+been\s+|was\s+|is\s+)?exceeded"
-    r"|storage\s+quota\b[^\n]*\bexceeded|insufficient\s*storage|out\s+of\s+storage\s+space",
+    r"|storage\s+quota\b[^\n]*\bexceeded",  # not "insufficient storage": that may be the local disk
     re.IGNORECASE,
 )
 MIB = 1 << 20
