@@ -87,17 +87,26 @@ def _substitute(value: Any, inputs: Mapping[str, Any], facts: Mapping[str, Mappi
 
 
 HUB_URL = re.compile(
-    r"^(?:https?://)?[^/\s]+/(?:(?:spaces|datasets|models)/)?([\w.-]+/[\w.-]+)(?:/(?:tree|blob|resolve|discussions|settings|logs)\b.*)?/?$"
+    r"^(?:https?://)?[^/\s]+/(?:(?P<kind>spaces|datasets|models)/)?(?P<repo>[\w.-]+/[\w.-]+)"
+    r"(?:/(?:tree|blob|resolve|discussions|settings|logs)\b.*)?/?$"
 )
 
 
-def repo_id_of(value: str) -> str:
-    """`owner/name` from what people paste: a repo id, or its Hub page URL (any endpoint)."""
+def parse_repo_ref(value: str) -> tuple[str, str | None]:
+    """(`owner/name`, repo type named by the URL or None) from what people paste: an id or a page URL."""
     text = value.strip()
     if "://" not in text and not text.startswith(("huggingface.co/", "hf.co/")):
-        return text
+        return text, None
     match = HUB_URL.match(text)
-    return match.group(1) if match else text
+    if not match:
+        return text, None
+    kind = match.group("kind")
+    return match.group("repo"), kind[:-1] if kind in ("datasets", "spaces") else None
+
+
+def repo_id_of(value: str) -> str:
+    """`owner/name` from a repo id or its Hub page URL (any endpoint)."""
+    return parse_repo_ref(value)[0]
 
 
 def resolve_inputs(playbook: Playbook, answers: Mapping[str, str]) -> dict[str, str | None]:
@@ -106,11 +115,9 @@ def resolve_inputs(playbook: Playbook, answers: Mapping[str, str]) -> dict[str, 
     values.update(answers)
     for key, spec in playbook.inputs.items():
         if spec.kind == "repo-id" and values.get(key):
-            pasted = str(values[key])
-            values[key] = repo_id_of(pasted)
-            kind = re.search(r"/(datasets|spaces)/", pasted) if "://" in pasted or pasted.startswith("h") else None
+            values[key], kind = parse_repo_ref(str(values[key]))
             if kind and "repo_type" in playbook.inputs and "repo_type" not in answers:
-                values["repo_type"] = kind.group(1)[:-1]  # a dataset's page URL says it is a dataset
+                values["repo_type"] = kind  # a dataset's page URL says it is a dataset
     for _ in range(3):  # defaults referring to defaults, a few levels deep
         values = {k: (_substitute(v, values, {}) if isinstance(v, str) else v) for k, v in values.items()}
     return values

@@ -111,13 +111,9 @@ def _cached_blob_bytes(cache: str, repo: str | None, repo_type: str) -> int:
     return total
 
 
-def repo_size_key(repo: str, repo_type: str) -> str:
-    return f"hub.repo_size:{repo_type}:{repo}"
-
-
 def hub_repo_size(ctx: ProbeContext, repo: str, repo_type: str) -> int | None:
     """Bytes of all files of `repo` from the Hub's file list (bounded; None when not reachable)."""
-    from troubleshooter.probes.hub import _api, _dead, walk_token
+    from troubleshooter.probes.hub import _api, _dead, repo_size_key, walk_token
 
     if _dead(ctx) is not None:
         return None

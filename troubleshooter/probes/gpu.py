@@ -23,10 +23,8 @@ NO_GPU_CODES = {12: "LibraryNotFound", 9: "DriverNotLoaded"}
 KNOWN_ERRORS = {4: "NoPermission", 15: "GpuIsLost", 18: "LibRmVersionMismatch", 16: "ResetRequired"}
 MEMORY_HELD_SHARE = 0.5  # more than this share of a GPU's memory used before work starts
 SNAPSHOT_MEMO = "gpu.snapshot"
-# Rough order of the GPUs notebook services hand out (older/smaller first).
-TIERS = ["K80", "P4", "P100", "T4", "V100", "A10", "L4", "L40", "A100", "H100", "H200", "B200"]
-# Compute capability and usual memory (GiB) of the models above, for ranking against GPUs the list
-# does not name (GH200, RTX cards, workstation cards).
+# The GPUs notebook services hand out, in rough tier order (older/smaller first), with their compute
+# capability and usual memory (GiB) for ranking against GPUs the list does not name (GH200, RTX cards).
 MODEL_SPECS = {
     "K80": (3.7, 12.0),
     "P4": (6.1, 8.0),
@@ -41,6 +39,7 @@ MODEL_SPECS = {
     "H200": (9.0, 141.0),
     "B200": (10.0, 180.0),
 }
+TIERS = list(MODEL_SPECS)
 RTX_CAPABILITY = {2: 7.5, 3: 8.6, 4: 8.9, 5: 12.0}  # GeForce RTX 20xx … 50xx
 
 
@@ -311,11 +310,10 @@ def compare_gpu(expected: str, device: dict[str, Any]) -> str:
 
 def _spec_of(expected: str) -> tuple[float, float] | None:
     """(compute capability, usual memory in GiB) of the model a user names, when we know it."""
-    upper = expected.upper()
-    for model, spec in MODEL_SPECS.items():
-        if re.search(rf"(?<![A-Z0-9]){model}(?![0-9])", upper):
-            return spec
-    consumer = re.search(r"RTX\s*([2-5])0([5-9])0", upper)
+    rank = _tier(expected)
+    if rank is not None:
+        return MODEL_SPECS[TIERS[rank]]
+    consumer = re.search(r"RTX\s*([2-5])0([5-9])0", expected.upper())
     if consumer:
         generation, size = int(consumer.group(1)), int(consumer.group(2))
         memory = {9: 32.0 if generation == 5 else 24.0, 8: 10.0, 7: 8.0, 6: 8.0, 5: 4.0}[size]

@@ -69,6 +69,11 @@ def download_token(ctx: ProbeContext) -> tuple[str | None, str]:
     return token, source
 
 
+def repo_size_key(repo: str, repo_type: str) -> str:
+    """Memo key for a repo's total size, which hub.repo reads and fs.free_space needs."""
+    return f"hub.repo_size:{repo_type}:{repo}"
+
+
 def _dead(ctx: ProbeContext) -> ProbeResult | None:
     dead = ctx.recall(DEAD_ENDPOINT)
     if dead:
@@ -213,8 +218,6 @@ def repo_probe(ctx: ProbeContext, repo: str | None = None, repo_type: str = "mod
         )
         facts["probe_file"], facts["probe_file_size"] = _pick_file(siblings)
         if facts["total_size"]:
-            from troubleshooter.probes.fs import repo_size_key
-
             ctx.remember(repo_size_key(repo, repo_type), facts["total_size"])
         api.auth_check(repo, repo_type=repo_type, token=token or False)
     except Exception as exc:

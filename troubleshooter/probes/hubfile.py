@@ -19,17 +19,7 @@ from troubleshooter.probes.colab import installed_version
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.env import truthy
 from troubleshooter.probes.hub import _dead, download_token
-from troubleshooter.probes.net import first_answer, proxy_for
-
-STATE_WORDS = {
-    "refused": "refuses connections",
-    "timeout": "does not accept connections in time",
-    "silent": "accepts connections but never answers",
-    "closed": "closes connections without answering",
-    "reset": "resets connections",
-    "dns": "does not resolve",
-    "unreachable": "cannot be reached",
-}
+from troubleshooter.probes.net import STATE_WORDS, first_answer, proxy_for
 
 
 def _origin(url: str) -> str:

@@ -138,7 +138,7 @@ def _etag_of_incomplete(name: str) -> str:
     return name.split(".", 1)[0]
 
 
-def _inspect(ctx: ProbeContext, cache: str, repo_dir: str | None, deadline: float) -> dict[str, Any]:
+def inspect_locks(ctx: ProbeContext, cache: str, repo_dir: str | None, deadline: float) -> dict[str, Any]:
     """Everything the verdict needs, gathered in one bounded call."""
     locks_root = Path(cache) / ".locks"
     where = locks_root / repo_dir if repo_dir else locks_root
@@ -241,7 +241,7 @@ def locks_probe(
     budget = max(0.2, ctx.time_left() - 0.2)
     deadline = time.monotonic() + budget
     try:
-        found = bounded(lambda: _inspect(ctx, cache, repo_dir, deadline - 0.3), budget * 0.6, "locks")
+        found = bounded(lambda: inspect_locks(ctx, cache, repo_dir, deadline - 0.3), budget * 0.6, "locks")
     except Timeout:
         return unknown(
             f"reading {cache}/.locks did not finish in time (hung filesystem?)", state="timeout", hub_cache=cache

@@ -20,6 +20,15 @@ from troubleshooter.probes.context import ProbeContext
 from troubleshooter.redact import scrub
 
 DEAD_ENDPOINT = "net.dead_endpoint"
+STATE_WORDS = {  # first_answer / tcp_connect states, in words after "a host that …"
+    "refused": "refuses connections",
+    "timeout": "does not accept connections in time",
+    "silent": "accepts connections but never answers",
+    "closed": "closes connections without answering",
+    "reset": "resets connections",
+    "dns": "does not resolve",
+    "unreachable": "cannot be reached",
+}
 
 
 def _open(host: str, port: int, timeout_s: float) -> tuple[socket.socket | None, dict[str, Any]]:
@@ -111,14 +120,9 @@ def first_answer(url: str, timeout_s: float, proxy: str | None = None) -> dict[s
     `silent` when the connection was accepted but nothing came back before the deadline.
     """
     start = time.monotonic()
-    parts = urlsplit(url)
-    if proxy:
-        proxy_parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-        host, port = proxy_parts.hostname or "", proxy_parts.port or (443 if proxy_parts.scheme == "https" else 80)
-        tls = proxy_parts.scheme == "https"
-    else:
-        host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
-        tls = parts.scheme == "https"
+    peer = (proxy if "://" in proxy else f"http://{proxy}") if proxy else url
+    host, port = host_port(peer)
+    tls = urlsplit(peer).scheme == "https"
     sock, result = _open(host, port, timeout_s)
     if sock is None:
         return result
@@ -264,16 +268,8 @@ def proxy_probe(ctx: ProbeContext, endpoint: str | None = None) -> ProbeResult:
     facts = {**base, "proxy": shown, "state": state, "elapsed_s": result.get("elapsed_s")}
     if state == "ok":
         return passed(f"{variable} routes {url} through {shown}, which answers ({result.get('answer')})", **facts)
-    words = {
-        "refused": "refuses connections",
-        "timeout": "does not accept connections in time",
-        "silent": "accepts connections but never answers",
-        "closed": "closes connections without answering",
-        "reset": "resets connections",
-        "dns": "has a name that does not resolve",
-    }
     return failed(
-        f"{variable}={shown} routes Hub traffic to a proxy that {words.get(state, 'cannot be reached')}", **facts
+        f"{variable}={shown} routes Hub traffic to a proxy that {STATE_WORDS.get(state, 'cannot be reached')}", **facts
     )
 
 

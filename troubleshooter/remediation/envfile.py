@@ -18,7 +18,13 @@ from typing import Any
 
 from troubleshooter.model.playbook import Applicability
 from troubleshooter.remediation.actions import ActionContext, Outcome, Plan, Refused, action
-from troubleshooter.remediation.fileops import atomic_write, backup_file, has_parent_reference, sha256_bytes
+from troubleshooter.remediation.fileops import (
+    atomic_write,
+    backup_file,
+    expand_home,
+    has_parent_reference,
+    sha256_bytes,
+)
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 ENV_FILE_INPUT = "env_file"
@@ -65,9 +71,7 @@ def chosen_file(actx: ActionContext, file: str | None) -> Path | None:
         return None
     if "\0" in raw or has_parent_reference(raw):
         raise Refused(f"{raw}: '..' is not allowed in the file a variable is written to")
-    home = actx.env.get("HOME") or os.path.expanduser("~")
-    expanded = home + raw[1:] if raw == "~" or raw.startswith("~/") else raw
-    path = Path(os.path.realpath(os.path.abspath(expanded)))
+    path = Path(os.path.realpath(os.path.abspath(expand_home(raw, actx.probe.home))))
     if path.exists() and not path.is_file():
         raise Refused(f"{path} is not a regular file")
     if not path.parent.is_dir():

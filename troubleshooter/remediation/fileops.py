@@ -114,6 +114,11 @@ def backup_file(path: str | Path, backup_dir: Path, *, step: str = "backup") -> 
     return target, digest
 
 
+def expand_home(raw: str, home: Path) -> str:
+    """`~` and `~/…` against the user's HOME as the walk sees it (the context's, not this process's)."""
+    return str(home) + raw[1:] if raw == "~" or raw.startswith("~/") else raw
+
+
 def has_parent_reference(raw: str) -> bool:
     return ".." in Path(raw).parts
 

@@ -16,18 +16,20 @@ from typing import Any
 from troubleshooter.model.playbook import Applicability
 from troubleshooter.probes.mounts import read_mounts
 from troubleshooter.remediation.actions import ActionContext, Outcome, Plan, Refused, action
-from troubleshooter.remediation.fileops import PathRefused, confine, crash_point, fsync_dir, has_parent_reference
+from troubleshooter.remediation.fileops import (
+    PathRefused,
+    confine,
+    crash_point,
+    expand_home,
+    fsync_dir,
+    has_parent_reference,
+)
 
 ASIDE_MARK = ".aside-"
 
 
-def _expand(actx: ActionContext, raw: str) -> str:
-    home = actx.env.get("HOME") or os.path.expanduser("~")
-    return home + raw[1:] if raw == "~" or raw.startswith("~/") else raw
-
-
 def _absolute(actx: ActionContext, raw: str) -> Path:
-    text = _expand(actx, str(raw or "").strip())
+    text = expand_home(str(raw or "").strip(), actx.probe.home)
     if not text or "\0" in text:
         raise Refused("an empty or invalid path")
     if has_parent_reference(text):
@@ -97,7 +99,7 @@ def move_aside(actx: ActionContext, path: str, within: str | None = None) -> Pla
         return Plan([why], noop=True, reason=why)
     if real.is_symlink() or not real.is_dir():
         raise Refused(f"{real} is not a plain folder")
-    home = Path(os.path.realpath(_expand(actx, "~")))
+    home = Path(os.path.realpath(actx.probe.home))
     if real in (Path("/"), home) or len(real.parts) < 2:
         raise Refused(f"{real} is too important to move")
     mounted = mounts_at_or_under(actx, real)

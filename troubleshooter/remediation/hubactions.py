@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from troubleshooter.model.playbook import Applicability
+from troubleshooter.probes._hubhttp import classify, effective_endpoint
 from troubleshooter.remediation.actions import ActionContext, Outcome, Plan, Refused, action
 
 T = TypeVar("T")
@@ -22,17 +23,14 @@ COST_NOTE = "needs a write token; a Space on paid hardware is billed while it ru
 
 def _call(actx: ActionContext, what: str, func: Callable[[Any, str], T]) -> T:
     """Call `func(api, token)` with a bounded client; Hub and network errors become Refused."""
-    from troubleshooter.probes._hubhttp import classify, effective_endpoint, install_bounded_client
     from troubleshooter.probes.hub import walk_token
     from troubleshooter.probes.mounts import Timeout, bounded
+    from troubleshooter.probes.space import hub_api
 
     token, _ = walk_token(actx.probe)
     if not token:
         raise Refused(f"{what}: no Hugging Face token (set HF_TOKEN or run hf auth login with a write token)")
-    from huggingface_hub import HfApi
-
-    install_bounded_client(max(0.5, actx.timeout_s - 0.5))
-    api = HfApi(endpoint=effective_endpoint(), library_name="troubleshooter")
+    api = hub_api(actx.probe)
     try:
         return bounded(lambda: func(api, token), actx.timeout_s, what)
     except Timeout:
@@ -43,19 +41,13 @@ def _call(actx: ActionContext, what: str, func: Callable[[Any, str], T]) -> T:
         raise Refused(f"{what}: {facts.get('kind')} ({detail})"[:300]) from None
 
 
-def _endpoint() -> str:
-    from troubleshooter.probes._hubhttp import effective_endpoint
-
-    return effective_endpoint()
-
-
 @action("space.restart", touches=("the Space on the Hub",), applicability=Applicability.UNSAFE)
 def restart_space(actx: ActionContext, space: str, factory_reboot: bool = False) -> Plan:
     """Restart a paused or failed Space (optionally a factory reboot that rebuilds it from scratch)."""
     stage = str(_call(actx, "read the Space's state", lambda api, tok: api.get_space_runtime(space, token=tok)).stage)
     if stage.upper() in UP_STAGES:
         return Plan([f"{space} is {stage}: nothing to restart"], noop=True, reason=f"the Space is {stage}")
-    call = f"POST {_endpoint()}/api/spaces/{space}/restart" + ("?factory=true" if factory_reboot else "")
+    call = f"POST {effective_endpoint()}/api/spaces/{space}/restart" + ("?factory=true" if factory_reboot else "")
     lines = [call, f"the Space is {stage} now; {COST_NOTE}"]
 
     def run() -> Outcome:
@@ -89,7 +81,7 @@ def set_space_variable(actx: ActionContext, space: str, key: str, value: str) ->
     if before == str(value):
         return Plan([f"{space}: {key} is already {value}"], noop=True, reason=f"{key} is already {value}")
     lines = [
-        f"POST {_endpoint()}/api/spaces/{space}/variables {{key: {key}, value: {value}}}",
+        f"POST {effective_endpoint()}/api/spaces/{space}/variables {{key: {key}, value: {value}}}",
         f"{key} is {'unset' if before is None else before} now; the Space restarts when a variable changes; "
         + COST_NOTE,
     ]

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from troubleshooter.model.playbook import Applicability
-from troubleshooter.probes.locks import NO_FLOCK_ERRNOS, _inspect, parse_soft_owner, process_alive, read_proc_locks
+from troubleshooter.probes.locks import NO_FLOCK_ERRNOS, inspect_locks, parse_soft_owner, process_alive, read_proc_locks
 from troubleshooter.remediation.actions import ActionContext, Outcome, Plan, Refused, action, effective_hub_cache
 from troubleshooter.remediation.fileops import PathRefused, backup_file, confine, crash_point, fsync_dir
 
@@ -109,7 +109,7 @@ def remove_stale_locks(
     if wanted is not None and wanted.is_symlink():
         raise Refused(f"{lock}: a symbolic link, not a lock marker; it is left alone")
     repo_dir = repo_folder(repo, repo_type) if repo else None
-    found = _inspect(actx.probe, cache, repo_dir, time.monotonic() + actx.timeout_s)
+    found = inspect_locks(actx.probe, cache, repo_dir, time.monotonic() + actx.timeout_s)
     records = found["records"]
     if wanted is not None:
         records = [r for r in records if locks_root / r["lock"] == wanted]

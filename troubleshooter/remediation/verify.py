@@ -61,6 +61,7 @@ def _walk_in_new_process(session: Session, ctx: ProbeContext, overlay: Mapping[s
 
     from troubleshooter.engine.catalog import shipped_dir
     from troubleshooter.engine.runner import RunOptions, walk
+    from troubleshooter.model.playbook import CheckNode
     from troubleshooter.model.result import ProbeResult
 
     pb = session.playbook
@@ -72,7 +73,7 @@ def _walk_in_new_process(session: Session, ctx: ProbeContext, overlay: Mapping[s
         argv += ["--answer", f"{key}={value}"]
     env = overlay_env(ctx.env, overlay)
     env.pop(KILL_AT_VAR, None)
-    checks = sum(1 for n in pb.nodes.values() if type(n).__name__ == "CheckNode")
+    checks = sum(1 for n in pb.nodes.values() if isinstance(n, CheckNode))
     limit = min(MAX_REWALK_S, 15.0 + checks * (ctx.timeout_s + 0.5))
     try:
         done = subprocess.run(
