@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="supply an input or answer a question (repeatable)",
     )
     parser.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="deadline per probe (default 5)")
+    parser.add_argument(
+        "--python", metavar="PATH", help="the Python to diagnose (default: $VIRTUAL_ENV, else python3 on PATH)"
+    )
     parser.add_argument("--report", metavar="FILE", help="also write the report (.json, .md or .html by extension)")
     parser.add_argument("--replay", metavar="REPORT.json", help="re-walk with the probe results recorded in a report")
     parser.add_argument("--facts", metavar="FILE", help="inject probe results (JSON: node id or probe name -> result)")
@@ -120,6 +123,7 @@ def _injected(path: str) -> dict[str, Any]:
 def run_walk(args: argparse.Namespace, lang: str) -> int:
     from troubleshooter.engine.runner import ABANDONED, RunOptions, walk
     from troubleshooter.model.report import Report, build_report
+    from troubleshooter.agent.wiring import live_context, target_report
     from troubleshooter.probes.context import ProbeContext
 
     answers = parse_answers(args.answer)
@@ -146,7 +150,10 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
     if args.timeout <= 0 or args.timeout > 600:
         raise UsageError("--timeout must be between 0 and 600 seconds")
     progress = _err if args.verbose else None
-    ctx = ProbeContext(env=dict(os.environ), timeout_s=args.timeout)
+    if args.replay:
+        ctx = ProbeContext(env=dict(os.environ), timeout_s=args.timeout)
+    else:
+        ctx = live_context(os.environ, args.timeout, args.python)
     options = RunOptions(timeout_s=args.timeout, injected=injected, replay=bool(args.replay), progress=progress)
     # stdout is data: anything a library prints while probes run (huggingface_hub prints import
     # errors for malformed variables) goes to stderr, never into the JSON stream.
@@ -156,7 +163,15 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
         if args.apply:
             applied, session = _apply(session, args, ctx)
     mode = "replay" if args.replay else ("injected" if args.facts else "live")
-    report = Report(build_report(session, lang=lang, timeout_s=args.timeout, mode=mode, applied=applied))
+    if replay_data is not None:
+        target = replay_data.get("target")
+    else:
+        target = target_report(ctx, [s.to_dict() for s in session.steps])
+        if ctx.agent is not None:
+            ctx.agent.close()
+    report = Report(
+        build_report(session, lang=lang, timeout_s=args.timeout, mode=mode, applied=applied, target=target)
+    )
     if args.report:
         write_report(report, Path(args.report))
         _err(f"report written to {args.report}")

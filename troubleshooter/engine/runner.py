@@ -42,6 +42,11 @@ def run_probe(name: str, ctx: ProbeContext, args: Mapping[str, object], timeout_
     spec = probes.get(name)
     if spec is None:
         return ProbeResult(Status.ERROR, {"probe": name}, f"unknown probe {name}"), 0.0
+    if spec.deadline_s is not None:
+        timeout_s = min(timeout_s, spec.deadline_s)
+    if ctx.agent is not None and spec.side == "target":
+        result, duration = ctx.agent.call(name, args, timeout_s, inputs=ctx.inputs, memo=ctx.memo)
+        return result, duration
     probe_ctx = ctx.for_probe()
     probe_ctx.timeout_s = timeout_s
     box: dict[str, ProbeResult] = {}

@@ -55,8 +55,13 @@ def build_report(
     environment: dict[str, Any] | None = None,
     generated_at: str | None = None,
     applied: dict[str, Any] | None = None,
+    target: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The report dict for a finished (or stopped) walk, in the contract's shape."""
+    """The report dict for a finished (or stopped) walk, in the contract's shape.
+
+    `target` names the interpreter that was diagnosed (the contract's `target`: `python`,
+    `chosen_by`, its versions); reports without one (replays of old reports) leave it out.
+    """
     pb = session.playbook
     diag = session.diagnosis
     diagnosis = None
@@ -117,6 +122,7 @@ def build_report(
         "timeout_s": timeout_s,
         "lang": lang,
         "generated_at": generated_at or datetime.now(UTC).replace(microsecond=0).isoformat(),
+        **({"target": redact_data(target)} if target is not None else {}),
         "environment": environment if environment is not None else environment_info(),
     }
     return redact_data(report)

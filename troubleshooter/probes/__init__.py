@@ -37,6 +37,16 @@ class ProbeSpec:
     network: bool = False
     deadline_s: float | None = None  # None: the run's --timeout
     in_kernel_only: bool = False
+    side: str = "tool"  # "target": runs in the user's interpreter (see TARGET_MODULES)
+
+
+# Probe modules whose answers depend on the user's libraries (huggingface_hub's constants, token
+# resolution and client, package versions, Colab's userdata): they run inside the target
+# interpreter through the agent. NVML (driver-level), mounts, Drive and checkpoint files are
+# the same from any interpreter and stay in the tool; gpu.torch asks the target's torch itself.
+TARGET_MODULES = frozenset(
+    {"hub", "hubfile", "net", "space", "spacelogs", "spacerepo", "cache", "cachescan", "fs", "locks", "versions", "colab"}
+)
 
 
 def _probe_modules() -> list[str]:
@@ -74,6 +84,7 @@ def probe(
             network=network,
             deadline_s=deadline_s,
             in_kernel_only=in_kernel_only,
+            side="target" if func.__module__.rsplit(".", 1)[-1] in TARGET_MODULES else "tool",
         )
         _REGISTRY.add(name, spec, same=lambda known: known.func is func)
         return func

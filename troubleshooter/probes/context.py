@@ -35,6 +35,8 @@ class ProbeContext:
     modules: dict[str, Any] = field(default_factory=dict)  # injected stand-ins (e.g. "pynvml")
     started_at: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    target_python: str | None = None  # the user's interpreter being diagnosed; None: this process
+    agent: Any = None  # agent.client.AgentClient answering target-side probes; None: run them here
 
     @property
     def home(self) -> Path:
@@ -52,7 +54,10 @@ class ProbeContext:
 
     def renewed(self, env: Mapping[str, str]) -> ProbeContext:
         """A context for a fresh look (after a fix): another environment, nothing remembered."""
-        return dataclasses.replace(self, env=env, inputs={}, memo={}, lock=threading.Lock(), started_at=0.0)
+        agent = self.agent.renewed(env) if self.agent is not None else None
+        return dataclasses.replace(
+            self, env=env, inputs={}, memo={}, secrets={}, lock=threading.Lock(), started_at=0.0, agent=agent
+        )
 
     def remember(self, key: str, value: Any) -> None:
         with self.lock:
