@@ -121,9 +121,9 @@ def _injected(path: str) -> dict[str, Any]:
 
 
 def run_walk(args: argparse.Namespace, lang: str) -> int:
+    from troubleshooter.agent.wiring import live_context, target_report
     from troubleshooter.engine.runner import ABANDONED, RunOptions, walk
     from troubleshooter.model.report import Report, build_report
-    from troubleshooter.agent.wiring import live_context, target_report
     from troubleshooter.probes.context import ProbeContext
 
     answers = parse_answers(args.answer)
@@ -169,9 +169,7 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
         target = target_report(ctx, [s.to_dict() for s in session.steps])
         if ctx.agent is not None:
             ctx.agent.close()
-    report = Report(
-        build_report(session, lang=lang, timeout_s=args.timeout, mode=mode, applied=applied, target=target)
-    )
+    report = Report(build_report(session, lang=lang, timeout_s=args.timeout, mode=mode, applied=applied, target=target))
     if args.report:
         write_report(report, Path(args.report))
         _err(f"report written to {args.report}")

@@ -99,7 +99,9 @@ class AgentClient:
         if ready is None or not ready.get("ready"):
             self._kill()
             why = "did not start" if ready is None else "answered garbage"
-            self.failure = f"the target interpreter {self.target.python} {why} within {self.startup_s:g} s{self._err_tail()}"
+            self.failure = (
+                f"the target interpreter {self.target.python} {why} within {self.startup_s:g} s{self._err_tail()}"
+            )
             return False
         self.described = dict(ready.get("target") or {})
         if ready.get("unsupported"):

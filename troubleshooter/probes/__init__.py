@@ -45,7 +45,20 @@ class ProbeSpec:
 # interpreter through the agent. NVML (driver-level), mounts, Drive and checkpoint files are
 # the same from any interpreter and stay in the tool; gpu.torch asks the target's torch itself.
 TARGET_MODULES = frozenset(
-    {"hub", "hubfile", "net", "space", "spacelogs", "spacerepo", "cache", "cachescan", "fs", "locks", "versions", "colab"}
+    {
+        "hub",
+        "hubfile",
+        "net",
+        "space",
+        "spacelogs",
+        "spacerepo",
+        "cache",
+        "cachescan",
+        "fs",
+        "locks",
+        "versions",
+        "colab",
+    }
 )
 
 

@@ -1,60 +1,139 @@
-"""Bounded access to huggingface_hub's own HTTP client, and error classification.
+"""Bounded access to huggingface_hub's own HTTP client, for every release the target may have.
 
-huggingface_hub 2.4.0's shared httpx2 client has no timeout, and several calls pass
-`timeout=None` explicitly, so a silent endpoint would block forever. We install a client
-factory with a request hook that clamps every request's timeout to the probe budget; the
-library's own request hook (offline mode, request ids) stays first. The previous factory is
-kept so notebook mode can put the user's client back.
+huggingface_hub 0.x talks through requests, 1.x through httpx and 2.x through httpx2; 2.x's
+shared client has no timeout and several calls pass `timeout=None`, so a silent endpoint would
+block forever. `install_bounded_client` clamps every request to the probe budget with each
+release's public hook (`configure_http_backend` in 0.x, `set_client_factory` since 1.0),
+keeping the library's own request hooks first. Errors are classified by the library's public
+exception classes and by the transport exception's class names, which the three HTTP stacks
+share (`ConnectTimeout`, `ReadTimeout`, `ProxyError`, `ConnectError`/`ConnectionError`), so no
+private module of any version is imported.
 """
 
 from __future__ import annotations
 
 import errno
+import importlib
+import re
+import sys
 import threading
 from typing import Any
 from urllib.parse import urlsplit
 
 _lock = threading.Lock()
-_state: dict[str, Any] = {"installed": None, "previous": None}
+_state: dict[str, Any] = {"installed": None, "previous": None, "major": None}
+
+
+def hub_major() -> int:
+    """The major release of the huggingface_hub this process imports (0, 1, 2, …)."""
+    import huggingface_hub
+
+    found = re.match(r"\d+", str(getattr(huggingface_hub, "__version__", "0")))
+    return int(found.group()) if found else 0
+
+
+def http_module() -> Any:
+    """The HTTP library huggingface_hub's client is built on: httpx2 (2.x), httpx (1.x) or requests."""
+    major = hub_major()
+    return importlib.import_module("httpx2" if major >= 2 else "httpx" if major == 1 else "requests")
+
+
+def _clamp(value: Any, cap: float) -> Any:
+    if value is None:
+        return cap
+    if isinstance(value, tuple):
+        return tuple(_clamp(part, cap) for part in value)
+    try:
+        return min(float(value), cap)
+    except (TypeError, ValueError):
+        return cap
+
+
+def _install_requests(timeout_s: float) -> None:
+    import requests
+    from huggingface_hub import configure_http_backend
+
+    class BoundedAdapter(requests.adapters.HTTPAdapter):
+        """Every request times out within the probe budget, whatever the caller passed."""
+
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            kwargs["timeout"] = _clamp(kwargs.get("timeout"), timeout_s)
+            return super().send(request, **kwargs)
+
+    def factory() -> Any:
+        session = requests.Session()
+        session.mount("http://", BoundedAdapter())
+        session.mount("https://", BoundedAdapter())
+        return session
+
+    configure_http_backend(backend_factory=factory)
+
+
+def _install_httpx(timeout_s: float) -> None:
+    import huggingface_hub
+    from huggingface_hub.utils import get_session
+
+    http = http_module()
+    library_hooks = dict(getattr(get_session(), "event_hooks", {}) or {})
+    cap = http.Timeout(timeout_s).as_dict()
+
+    def clamp_timeout(request: Any) -> None:
+        current = dict(request.extensions.get("timeout") or {})
+        request.extensions["timeout"] = {
+            key: cap[key] if current.get(key) is None else min(current[key], cap[key]) for key in cap
+        }
+
+    def factory() -> Any:
+        return http.Client(
+            event_hooks={
+                "request": [*library_hooks.get("request", []), clamp_timeout],
+                "response": list(library_hooks.get("response", [])),
+            },
+            follow_redirects=True,
+            timeout=http.Timeout(timeout_s),
+        )
+
+    if _state["previous"] is None:
+        private = sys.modules.get("huggingface_hub.utils._http")
+        _state["previous"] = getattr(private, "_GLOBAL_CLIENT_FACTORY", None)
+    huggingface_hub.set_client_factory(factory)
 
 
 def install_bounded_client(timeout_s: float) -> None:
     """Make huggingface_hub's shared client time out after `timeout_s` (idempotent per value)."""
-    import httpx2
-    from huggingface_hub.utils import _http
-
     with _lock:
         if _state["installed"] == timeout_s:
             return
-        cap = httpx2.Timeout(timeout_s).as_dict()
-
-        def clamp_timeout(request: httpx2.Request) -> None:
-            current = dict(request.extensions.get("timeout") or {})
-            request.extensions["timeout"] = {
-                key: cap[key] if current.get(key) is None else min(current[key], cap[key]) for key in cap
-            }
-
-        def factory() -> httpx2.Client:
-            return httpx2.Client(
-                event_hooks={"request": [_http.hf_request_event_hook, clamp_timeout]},
-                follow_redirects=True,
-                timeout=httpx2.Timeout(timeout_s),
-            )
-
-        if _state["previous"] is None:
-            _state["previous"] = _http._GLOBAL_CLIENT_FACTORY
-        _http.set_client_factory(factory)
-        _state["installed"] = timeout_s
+        major = hub_major()
+        if major == 0:
+            _install_requests(timeout_s)
+        else:
+            _install_httpx(timeout_s)
+        _state.update(installed=timeout_s, major=major)
 
 
 def restore_client() -> None:
-    """Give huggingface_hub back the client factory it had before (notebook mode)."""
-    from huggingface_hub.utils import _http
-
+    """Give huggingface_hub back its own client (notebook mode: the kernel keeps working)."""
     with _lock:
-        if _state["previous"] is not None:
-            _http.set_client_factory(_state["previous"])
-        _state.update(installed=None, previous=None)
+        if _state["installed"] is None:
+            return
+        import huggingface_hub
+
+        if _state["major"] == 0:
+            huggingface_hub.configure_http_backend()
+        elif _state["previous"] is not None:
+            huggingface_hub.set_client_factory(_state["previous"])
+        _state.update(installed=None, previous=None, major=None)
+
+
+def session_get(
+    url: str, *, timeout: float, headers: dict[str, str] | None = None, follow: bool = True, **kw: Any
+) -> Any:
+    """GET through huggingface_hub's own session: requests and httpx name `follow` differently."""
+    from huggingface_hub.utils import get_session
+
+    redirect_key = "allow_redirects" if hub_major() == 0 else "follow_redirects"
+    return get_session().get(url, headers=headers, timeout=timeout, **{redirect_key: follow}, **kw)
 
 
 def effective_endpoint() -> str:
@@ -72,84 +151,170 @@ def host_port(url: str) -> tuple[str, int]:
 
 def _root_cause(exc: BaseException) -> BaseException:
     seen = 0
-    while exc.__cause__ is not None and seen < 10:
-        exc = exc.__cause__
+    while (exc.__cause__ or exc.__context__) is not None and seen < 10:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
         seen += 1
     return exc
 
 
-def classify(exc: BaseException) -> dict[str, Any]:
-    """Name what went wrong in a huggingface_hub / httpx2 call, as plain facts.
+def _hub_errors() -> dict[str, type[BaseException]]:
+    """huggingface_hub's public exception classes by name (a name a release lacks is left out)."""
+    from huggingface_hub import utils
 
-    `kind` is one of: offline, refused, dns, connect-timeout, read-timeout, network,
+    names = (
+        "HfHubHTTPError",
+        "GatedRepoError",
+        "RevisionNotFoundError",
+        "DisabledRepoError",
+        "RepositoryNotFoundError",
+        "OfflineModeIsEnabled",
+        "LocalTokenNotFoundError",
+        "FileMetadataError",
+    )
+    found: dict[str, type[BaseException]] = {}
+    for name in names:
+        cls = getattr(utils, name, None)
+        if cls is None:
+            try:
+                cls = getattr(importlib.import_module("huggingface_hub.errors"), name, None)
+            except ImportError:
+                cls = None
+        if isinstance(cls, type):
+            found[name] = cls
+    return found
+
+
+def _is(exc: BaseException, errors: dict[str, type[BaseException]], name: str) -> bool:
+    cls = errors.get(name)
+    return cls is not None and isinstance(exc, cls)
+
+
+def _http_kind(
+    exc: BaseException, errors: dict[str, type[BaseException]], status: int, error_code: str | None, message: str
+) -> str:
+    if _is(exc, errors, "GatedRepoError") or error_code == "GatedRepo":
+        return "gated"
+    if _is(exc, errors, "RevisionNotFoundError") or error_code == "RevisionNotFound":
+        return "revision-not-found"
+    if _is(exc, errors, "DisabledRepoError") or error_code == "DisabledRepo":
+        return "disabled"
+    if status == 429:
+        return "rate-limited"
+    if status == 401 and ("invalid" in message.lower() or "invalid user token" in str(exc).lower()):
+        return "invalid-token"
+    if _is(exc, errors, "RepositoryNotFoundError") or error_code == "RepoNotFound":
+        return "repo-not-found"
+    if error_code == "EntryNotFound":
+        return "entry-not-found"
+    if status == 404:
+        return "not-found"
+    if status == 401:
+        return "unauthorized"
+    if status == 403:
+        return "forbidden"
+    if status >= 500:
+        return "server-error"
+    return "http-error"
+
+
+def _transport_kind(exc: BaseException) -> str:
+    """refused / dns / tls / proxy / connect-timeout / read-timeout / network / other, by class names."""
+    from troubleshooter.redact import scrub
+
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    root = _root_cause(exc)
+    text = scrub(f"{exc} {root}").lower()
+    if "ProxyError" in names:
+        return "proxy"
+    if "SSLError" in names or isinstance(root, __import__("ssl").SSLError) or "certificate_verify_failed" in text:
+        return "tls"
+    if "ConnectTimeout" in names:
+        return "connect-timeout"
+    if names & {"ReadTimeout", "TimeoutException", "Timeout", "WriteTimeout", "PoolTimeout"} or isinstance(
+        exc, TimeoutError
+    ):
+        return "read-timeout"
+    if names & {"ConnectError", "ConnectionError", "NetworkError", "TransportError", "RequestException"} or isinstance(
+        exc, OSError
+    ):
+        if (
+            isinstance(root, ConnectionRefusedError)
+            or getattr(root, "errno", None) == errno.ECONNREFUSED
+            or "refused" in text
+        ):
+            return "refused"
+        if any(word in text for word in ("name or service", "nodename", "getaddrinfo", "resolution", "resolve")):
+            return "dns"
+        return "network"
+    return "other"
+
+
+def classify(exc: BaseException) -> dict[str, Any]:
+    """Name what went wrong in a huggingface_hub call, as plain facts.
+
+    `kind` is one of: offline, refused, dns, tls, connect-timeout, read-timeout, network,
     invalid-token, gated, repo-not-found, revision-not-found, entry-not-found, disabled,
     rate-limited, forbidden, unauthorized, server-error, http-error, not-hub, no-token, other.
     """
-    import httpx2
-    from huggingface_hub import errors as hf_errors
+    from troubleshooter.redact import scrub
 
+    errors = _hub_errors()
     facts: dict[str, Any] = {"exception": type(exc).__name__}
     response = getattr(exc, "response", None)
-    if isinstance(exc, hf_errors.HfHubHTTPError) and response is not None:
-        status = response.status_code
+    if _is(exc, errors, "HfHubHTTPError") and response is not None:
+        status = int(response.status_code)
         headers = response.headers
         error_code = headers.get("X-Error-Code")
-        message = headers.get("X-Error-Message") or getattr(exc, "server_message", None) or ""
-        facts.update(status_code=status, error_code=error_code, server_message=str(message)[:300])
-        for name in ("Retry-After", "RateLimit", "RateLimit-Policy"):
+        message = scrub(str(headers.get("X-Error-Message") or getattr(exc, "server_message", None) or ""))
+        facts.update(status_code=status, error_code=error_code, server_message=message[:300])
+        for name in ("Retry-After", "RateLimit", "RateLimit-Policy", "X-Request-Id"):
             if name in headers:
-                facts[name.lower().replace("-", "_")] = headers[name]
-        if isinstance(exc, hf_errors.GatedRepoError) or error_code == "GatedRepo":
-            facts["kind"] = "gated"
-        elif isinstance(exc, hf_errors.RevisionNotFoundError):
-            facts["kind"] = "revision-not-found"
-        elif isinstance(exc, hf_errors.DisabledRepoError):
-            facts["kind"] = "disabled"
-        elif status == 429:
-            facts["kind"] = "rate-limited"
-        elif status == 401 and ("invalid" in str(message).lower() or "invalid user token" in str(exc).lower()):
-            facts["kind"] = "invalid-token"
-        elif isinstance(exc, hf_errors.RepositoryNotFoundError) or error_code == "RepoNotFound":
-            facts["kind"] = "repo-not-found"
-        elif error_code == "EntryNotFound" or status == 404:
-            facts["kind"] = "entry-not-found" if error_code == "EntryNotFound" else "not-found"
-        elif status == 401:
-            facts["kind"] = "unauthorized"
-        elif status == 403:
-            facts["kind"] = "forbidden"
-        elif status >= 500:
-            facts["kind"] = "server-error"
-        else:
-            facts["kind"] = "http-error"
+                facts[name.lower().replace("-", "_")] = scrub(str(headers[name]))[:200]
+        facts["kind"] = _http_kind(exc, errors, status, error_code, message)
         return facts
-    if isinstance(exc, hf_errors.OfflineModeIsEnabled):
+    if _is(exc, errors, "OfflineModeIsEnabled"):
         facts["kind"] = "offline"
         return facts
-    if isinstance(exc, hf_errors.LocalTokenNotFoundError):
+    if _is(exc, errors, "LocalTokenNotFoundError"):
         facts["kind"] = "no-token"
         return facts
-    if isinstance(exc, hf_errors.FileMetadataError):
+    if _is(exc, errors, "FileMetadataError"):
         facts["kind"] = "not-hub"
-        facts["message"] = str(exc)[:300]
+        facts["message"] = scrub(str(exc))[:300]
         return facts
-    root = _root_cause(exc)
-    if isinstance(exc, httpx2.ProxyError):
-        facts["kind"] = "proxy"
-    elif isinstance(exc, httpx2.ConnectTimeout):
-        facts["kind"] = "connect-timeout"
-    elif isinstance(exc, httpx2.TimeoutException):
-        facts["kind"] = "read-timeout"
-    elif isinstance(exc, httpx2.ConnectError):
-        text = str(exc).lower()
-        if isinstance(root, ConnectionRefusedError) or "refused" in text:
-            facts["kind"] = "refused"
-        elif "name or service" in text or "nodename" in text or "getaddrinfo" in text or "resolution" in text:
-            facts["kind"] = "dns"
-        else:
-            facts["kind"] = "network"
-    elif isinstance(exc, httpx2.TransportError | OSError):
-        facts["kind"] = "refused" if getattr(root, "errno", None) == errno.ECONNREFUSED else "network"
-    else:
-        facts["kind"] = "other"
-    facts["message"] = str(exc)[:300]
+    facts["kind"] = _transport_kind(exc)
+    facts["message"] = scrub(str(exc))[:300]
     return facts
+
+
+def call_supported(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call a huggingface_hub function with only the keyword arguments its release accepts.
+
+    Parameters were added over releases (`endpoint=` of `get_hf_file_metadata`, …): an older
+    target simply does not get them, as the user's own code on that release would not.
+    """
+    import inspect
+
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return func(*args, **kwargs)
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return func(*args, **kwargs)
+    return func(*args, **{key: value for key, value in kwargs.items() if key in params})
+
+
+def xet_cas_url(meta: Any, token: str | None, timeout: float) -> str:
+    """Ask the Hub for the Xet CAS URL of a file, as hf_xet would (its `xet-auth` refresh route)."""
+    from huggingface_hub.utils import build_hf_headers
+
+    data = getattr(meta, "xet_file_data", None)
+    route = str(getattr(data, "refresh_route", "") or "")
+    if not route:
+        raise ValueError("no xet refresh route")
+    response = session_get(route, timeout=timeout, headers=build_hf_headers(token=token or False))
+    response.raise_for_status()
+    cas = response.headers.get("X-Xet-Cas-Url")
+    if not cas:
+        raise ValueError("no X-Xet-Cas-Url in the answer")
+    return str(cas)

@@ -11,7 +11,7 @@ from typing import Any
 
 from troubleshooter.model.result import ProbeResult, failed, passed, skipped, unknown, warned
 from troubleshooter.probes import probe
-from troubleshooter.probes._hubhttp import classify, effective_endpoint, install_bounded_client
+from troubleshooter.probes._hubhttp import call_supported, classify, effective_endpoint, install_bounded_client
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.env import truthy
 from troubleshooter.probes.net import DEAD_ENDPOINT
@@ -90,6 +90,18 @@ def _api(ctx: ProbeContext) -> Any:
 
     install_bounded_client(max(0.2, ctx.time_left() - 0.3))
     return HfApi(endpoint=effective_endpoint(), library_name="troubleshooter")
+
+
+def _check_access(api: Any, repo: str, repo_type: str, token: str | None, probe_file: Any, timeout: float) -> None:
+    """Raise what a download of this repo would meet: `auth_check`, or on releases without it
+    (huggingface_hub before 0.24) the metadata request of one file, which gated repos refuse too."""
+    if hasattr(api, "auth_check"):
+        api.auth_check(repo, repo_type=repo_type, token=token or False)
+        return
+    from huggingface_hub import get_hf_file_metadata, hf_hub_url
+
+    url = hf_hub_url(repo, str(probe_file or ".gitattributes"), repo_type=repo_type, endpoint=effective_endpoint())
+    call_supported(get_hf_file_metadata, url, token=token or False, timeout=timeout)
 
 
 @probe(
@@ -219,7 +231,7 @@ def repo_probe(ctx: ProbeContext, repo: str | None = None, repo_type: str = "mod
         facts["probe_file"], facts["probe_file_size"] = _pick_file(siblings)
         if facts["total_size"]:
             ctx.remember(repo_size_key(repo, repo_type), facts["total_size"])
-        api.auth_check(repo, repo_type=repo_type, token=token or False)
+        _check_access(api, repo, repo_type, token, facts.get("probe_file"), max(0.2, ctx.time_left() - 0.3))
     except Exception as exc:
         err = classify(exc)
         facts.update(err)

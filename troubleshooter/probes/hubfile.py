@@ -14,7 +14,13 @@ from urllib.parse import urlsplit
 
 from troubleshooter.model.result import ProbeResult, failed, passed, skipped, unknown
 from troubleshooter.probes import probe
-from troubleshooter.probes._hubhttp import classify, effective_endpoint, install_bounded_client
+from troubleshooter.probes._hubhttp import (
+    call_supported,
+    classify,
+    effective_endpoint,
+    install_bounded_client,
+    xet_cas_url,
+)
 from troubleshooter.probes.colab import installed_version
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.env import truthy
@@ -76,8 +82,8 @@ def file_probe(
     facts: dict[str, Any] = {"repo": repo, "filename": filename, "endpoint": endpoint}
     start = time.monotonic()
     try:
-        meta = get_hf_file_metadata(
-            url, token=token or False, timeout=max(0.2, ctx.time_left() - 0.5), endpoint=endpoint
+        meta = call_supported(
+            get_hf_file_metadata, url, token=token or False, timeout=max(0.2, ctx.time_left() - 0.5), endpoint=endpoint
         )
     except Exception as exc:
         facts.update(classify(exc))
@@ -99,7 +105,7 @@ def file_probe(
     if not meta.commit_hash or not meta.etag:
         facts["kind"] = "not-hub"
         return failed(f"{endpoint} answered the file request without X-Repo-Commit/ETag: not a Hub", **facts)
-    xet = meta.xet_file_data is not None
+    xet = getattr(meta, "xet_file_data", None) is not None
     xet_enabled = xet and not truthy(ctx.env.get("HF_HUB_DISABLE_XET")) and installed_version("hf_xet") is not None
     facts.update(xet=xet, xet_enabled=xet_enabled, hf_xet_version=installed_version("hf_xet"))
     if xet_enabled:
@@ -121,11 +127,8 @@ def file_probe(
 
 def _check_xet(ctx: ProbeContext, meta: Any, token: str | None, facts: dict[str, Any]) -> ProbeResult:
     """Ask the Hub for the Xet CAS host (as hf_xet would) and try to reach it."""
-    from huggingface_hub.utils import build_hf_headers
-    from huggingface_hub.utils._xet import refresh_xet_connection_info
-
     try:
-        info = refresh_xet_connection_info(file_data=meta.xet_file_data, headers=build_hf_headers(token=token or False))
+        cas = xet_cas_url(meta, token, max(0.2, ctx.time_left() - 0.5))
     except Exception as exc:
         err = classify(exc) if not isinstance(exc, ValueError) else {"kind": "other", "exception": "ValueError"}
         facts.update(xet_token_error=err)
@@ -133,7 +136,6 @@ def _check_xet(ctx: ProbeContext, meta: Any, token: str | None, facts: dict[str,
         return failed(
             f"the file is stored in Xet but the Hub's xet read-token request failed ({err['exception']})", **facts
         )
-    cas = str(info.endpoint)
     facts["cas_host"] = urlsplit(cas).hostname
     reach = _reach(ctx, cas, min(3.0, max(0.2, ctx.time_left() - 0.2)))
     facts["cas_reach"] = reach

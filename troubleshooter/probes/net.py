@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 
 from troubleshooter.model.result import ProbeResult, failed, passed, unknown, warned
 from troubleshooter.probes import probe
-from troubleshooter.probes._hubhttp import classify, effective_endpoint, host_port, install_bounded_client
+from troubleshooter.probes._hubhttp import classify, effective_endpoint, host_port, install_bounded_client, session_get
 from troubleshooter.probes.context import ProbeContext
+from troubleshooter.probes.proxyroute import proxy_for
 from troubleshooter.redact import scrub
 
 DEAD_ENDPOINT = "net.dead_endpoint"
@@ -158,79 +159,6 @@ def first_answer(url: str, timeout_s: float, proxy: str | None = None) -> dict[s
     return result
 
 
-def environment_proxies(env: dict[str, str] | Any) -> dict[str, tuple[str, str]]:
-    """scheme -> (proxy URL, variable), by urllib's rules, which httpx (huggingface_hub's client) uses.
-
-    Any-case `*_proxy` names first; then lower-case names win, and a lower-case name that is
-    set but empty removes that scheme's proxy (`http_proxy=` cancels an inherited HTTP_PROXY).
-    """
-    proxies: dict[str, tuple[str, str]] = {}
-    for name, value in env.items():
-        if value and name.lower().endswith("_proxy"):
-            proxies[name.lower()[: -len("_proxy")]] = (value, name)
-    for name, value in env.items():
-        if name.endswith("_proxy"):
-            if value:
-                proxies[name[: -len("_proxy")]] = (value, name)
-            else:
-                proxies.pop(name[: -len("_proxy")], None)
-    return proxies
-
-
-def _mount_patterns(proxies: dict[str, tuple[str, str]]) -> list[tuple[Any, tuple[str, str] | None]]:
-    """httpx2's own routing table from these proxy settings: (URL pattern, proxy or None), most
-    specific first. NO_PROXY entries follow curl's conventions as httpx2 reads them: domains,
-    `.suffix`, `*.suffix`, IPv4/IPv6 addresses and CIDR networks, `host:port`, full URLs."""
-    from httpx2._exceptions import InvalidURL
-    from httpx2._utils import URLPattern, is_ipv4_hostname, is_ipv6_hostname
-
-    mounts: dict[str, tuple[str, str] | None] = {}
-    for scheme in ("http", "https", "all"):
-        if scheme in proxies:
-            value, name = proxies[scheme]
-            mounts[f"{scheme}://"] = (value if "://" in value else f"http://{value}", name)
-    for host in (h.strip() for h in proxies.get("no", ("", ""))[0].split(",")):
-        if host == "*":
-            return []
-        if not host:
-            continue
-        if "://" in host:
-            mounts[host] = None
-        elif is_ipv4_hostname(host) or host.lower() == "localhost" or host.startswith("["):
-            mounts[f"all://{host}"] = None
-        elif is_ipv6_hostname(host):
-            address, _, subnet = host.partition("/")
-            mounts[f"all://[{address}]" + (f"/{subnet}" if subnet else "")] = None
-        elif host.startswith("*.") and "/" not in host:
-            mounts[f"all://{host}"] = None
-        elif "/" not in host:
-            mounts[f"all://*{host}"] = None
-    table = []
-    for pattern, target in mounts.items():
-        try:
-            table.append((URLPattern(pattern), target))
-        except InvalidURL:
-            continue  # like curl and httpx2: an entry that cannot be parsed is ignored
-    return sorted(table, key=lambda item: item[0])
-
-
-def proxy_for(url: str, env: dict[str, str] | Any) -> tuple[str | None, str | None]:
-    """The proxy URL huggingface_hub's client would use for `url`, and the variable that set it.
-
-    (None, "NO_PROXY") when NO_PROXY exempts the URL; (None, None) when no proxy applies.
-    """
-    import httpx2
-
-    proxies = environment_proxies(env)
-    if not any(scheme in proxies for scheme in ("http", "https", "all")):
-        return None, None
-    target = httpx2.URL(url)
-    for pattern, chosen in _mount_patterns(proxies):
-        if pattern.matches(target):
-            return chosen if chosen is not None else (None, "NO_PROXY")
-    return None, None
-
-
 @probe(
     "net.proxy",
     network=True,
@@ -304,13 +232,13 @@ def endpoint_probe(ctx: ProbeContext) -> ProbeResult:
             kind="not-hub",
             malformed=malformed,
         )
-    from huggingface_hub.utils import get_session  # after the URL check: a bad HF_ENDPOINT breaks this import
 
     budget = max(0.2, ctx.time_left() - 0.3)
     install_bounded_client(budget)
     start = time.monotonic()
     try:
-        response = get_session().get(f"{url}/api/models", params={"limit": 1}, timeout=budget)
+        # after the URL check: a bad HF_ENDPOINT breaks huggingface_hub's own import
+        response = session_get(f"{url}/api/models", params={"limit": 1}, timeout=budget)
     except Exception as exc:
         facts = {**base, **classify(exc), "elapsed_s": round(time.monotonic() - start, 3)}
         kind = facts["kind"]

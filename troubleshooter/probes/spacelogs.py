@@ -46,6 +46,12 @@ def read_space_log(ctx: ProbeContext, space: str, *, build: bool) -> ProbeResult
     count = 0
     stopped_early = False
     start = time.monotonic()
+    if not hasattr(api, "fetch_space_logs"):
+        return unknown(
+            "this huggingface_hub release cannot read Space logs (fetch_space_logs arrived in 1.0)",
+            kind="not-supported",
+            source=source,
+        )
     stream = iter(api.fetch_space_logs(space, build=build, follow=False, token=token or False))
     try:
         for line in stream:

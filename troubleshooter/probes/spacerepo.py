@@ -112,13 +112,13 @@ def output_repo_probe(ctx: ProbeContext, output_repo: str | None = None, space: 
 def _training_params(ctx: ProbeContext, repo: str, token: str | None) -> dict[str, Any]:
     """The job's saved parameters (AutoTrain strips the token before uploading them)."""
     from huggingface_hub import hf_hub_url
-    from huggingface_hub.utils import build_hf_headers, get_session
+    from huggingface_hub.utils import build_hf_headers
 
-    from troubleshooter.probes._hubhttp import effective_endpoint
+    from troubleshooter.probes._hubhttp import effective_endpoint, session_get
 
     url = hf_hub_url(repo, PARAMS_FILE, endpoint=effective_endpoint())
     try:
-        response = get_session().get(
+        response = session_get(
             url,
             headers=build_hf_headers(token=token or False),
             timeout=max(0.2, ctx.time_left() - 0.4),
@@ -137,6 +137,8 @@ def _write_access(ctx: ProbeContext, api: Any, repo: str, token: str | None) -> 
         return {"writable": False, "write_kind": "no-token"}
     if ctx.time_left() < 0.4:
         return {"writable": None, "write_kind": "no-time"}
+    if not hasattr(api, "auth_check"):  # huggingface_hub before 0.24 cannot ask
+        return {"writable": None, "write_kind": "not-supported"}
     try:
         api.auth_check(repo, token=token, write=True)
     except Exception as exc:
