@@ -97,6 +97,23 @@ def hub_cache_dir(ctx: ProbeContext, cache_dir: str | None = None) -> str:
     return os.path.abspath(str(constants.HF_HUB_CACHE))
 
 
+def library_cache_dir(ctx: ProbeContext, cache_dir: str | None = None) -> tuple[str, str]:
+    """(the cache from_pretrained really uses, why): transformers 4 still reads TRANSFORMERS_CACHE.
+
+    transformers 4.x takes `TRANSFORMERS_CACHE`, then `PYTORCH_TRANSFORMERS_CACHE`, then
+    `PYTORCH_PRETRAINED_BERT_CACHE`, then huggingface_hub's HF_HUB_CACHE as its default
+    `cache_dir`; transformers 5 dropped them. Asked in the target, so it is the user's release.
+    """
+    if cache_dir:
+        return hub_cache_dir(ctx, cache_dir), "cache_dir"
+    legacy = next((name for name in LEGACY_TRANSFORMERS_VARS if ctx.env.get(name)), None)
+    if legacy:
+        major = version_tuple(module_version(ctx, "transformers")[0])
+        if major is not None and major[0] < 5:
+            return os.path.abspath(_expand(ctx.env[legacy], ctx.env)), f"env:{legacy} (transformers {major[0]}.x)"
+    return hub_cache_dir(ctx), "HF_HUB_CACHE"
+
+
 def resolved_mount(ctx: ProbeContext, path: str, mounts: list[MountInfo] | None = None) -> tuple[str, MountInfo | None]:
     """(real path, covering mount): symlinks resolved with a bounded realpath, the mount found lexically."""
     try:

@@ -15,7 +15,12 @@ from typing import Any
 
 from troubleshooter.model.result import ProbeResult, failed, passed, skipped, unknown, warned
 from troubleshooter.probes import probe
-from troubleshooter.probes.cache import LEGACY_TRANSFORMERS_VARS, _expand, expected_paths, hub_cache_dir
+from troubleshooter.probes.cache import (
+    LEGACY_TRANSFORMERS_VARS,
+    _expand,
+    expected_paths,
+    library_cache_dir,
+)
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.mounts import Timeout, bounded
 
@@ -121,7 +126,7 @@ def snapshot_probe(
 
     Without a repo every cached repo is checked. Reads only the local cache: no network.
     """
-    cache = hub_cache_dir(ctx, cache_dir)
+    cache, cache_source = library_cache_dir(ctx, cache_dir)
     budget = max(0.2, ctx.time_left() - 0.3)
 
     def look() -> dict[str, Any]:
@@ -155,7 +160,7 @@ def snapshot_probe(
         return unknown(f"scanning {cache} did not finish within {budget:.1f} s", state="timeout", hub_cache=cache)
     except OSError as exc:
         return unknown(f"cannot read {cache}: {exc.strerror}", state="unreadable", hub_cache=cache)
-    facts.update(hub_cache=cache, repo=repo)
+    facts.update(hub_cache=cache, cache_source=cache_source, repo=repo)
     state = facts["state"]
     target = repo or "the cache"
     if state == "no-cache":
@@ -224,7 +229,7 @@ def candidate_probe(
     """
     if not repo:
         return skipped("no repo given", state="no-repo")
-    effective = hub_cache_dir(ctx, cache_dir)
+    effective, _ = library_cache_dir(ctx, cache_dir)
     folder = repo_folder(repo, repo_type)
     roots = candidate_roots(ctx, effective)
 
