@@ -58,6 +58,7 @@ TARGET_MODULES = frozenset(
         "locks",
         "versions",
         "colab",
+        "skew",
     }
 )
 
