@@ -21,6 +21,10 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FAKE_MODULES = REPO_ROOT / "tests" / "fakes" / "modules"
 CANARY = "hf_CanaryTokenDoNotLeak0123456789abcd"
+# The Python a walk diagnoses is the user's (the contract's rule: --python, VIRTUAL_ENV, PATH).
+# In the tests that user is this venv, which has the huggingface_hub the fakes are written for.
+TARGET_VENV = sys.prefix
+os.environ["VIRTUAL_ENV"] = TARGET_VENV
 
 
 @dataclass
@@ -50,6 +54,7 @@ def base_env(home: Path, extra: Mapping[str, str] | None = None, *, fakes: bool 
         "HF_HUB_DISABLE_TELEMETRY": "1",
         "NO_PROXY": "127.0.0.1,localhost",
         "PYTHONDONTWRITEBYTECODE": "1",
+        "VIRTUAL_ENV": TARGET_VENV,
     }
     if fakes:
         env["PYTHONPATH"] = str(FAKE_MODULES)

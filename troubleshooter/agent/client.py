@@ -9,6 +9,7 @@ once with `unknown`, so a broken interpreter costs one deadline, never the whole
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -32,15 +33,16 @@ STDERR_TAIL = 4000
 BOOT = r"""
 import sys, json
 if sys.version_info < (3, 10):
-    out = sys.stdout
-    out.write(json.dumps({"ready": True, "unsupported": "Python %d.%d is too old for the probes (3.10 or newer)" % sys.version_info[:2],
-                          "target": {"python": sys.executable, "python_version": "%d.%d.%d" % sys.version_info[:3], "versions": {}}}) + "\n")
-    out.flush()
+    why = "Python %d.%d is too old for the probes (3.10 or newer)" % sys.version_info[:2]
+    found = {"python": sys.executable, "python_version": "%d.%d.%d" % sys.version_info[:3], "versions": {}}
+    sys.stdout.write(json.dumps({"ready": True, "unsupported": why, "target": found}) + "\n")
+    sys.stdout.flush()
     sys.exit(0)
 import importlib.util, os
 sys.dont_write_bytecode = True
 pkg = sys.argv[1]
-spec = importlib.util.spec_from_file_location("troubleshooter", os.path.join(pkg, "__init__.py"), submodule_search_locations=[pkg])
+init = os.path.join(pkg, "__init__.py")
+spec = importlib.util.spec_from_file_location("troubleshooter", init, submodule_search_locations=[pkg])
 module = importlib.util.module_from_spec(spec)
 sys.modules["troubleshooter"] = module
 spec.loader.exec_module(module)
@@ -138,14 +140,10 @@ class AgentClient:
         try:
             os.killpg(proc.pid, 9)
         except OSError:
-            try:
+            with contextlib.suppress(OSError):
                 proc.kill()
-            except OSError:
-                pass
-        try:
-            proc.wait(timeout=1.0)
-        except subprocess.TimeoutExpired:
-            pass  # stuck in the kernel (a hung mount): the OS reaps it when it can
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=1.0)  # stuck in the kernel (a hung mount): the OS reaps it when it can
 
     # -- I/O ------------------------------------------------------------------------------------
     def _pump_out(self) -> None:

@@ -92,7 +92,7 @@ def _api(ctx: ProbeContext) -> Any:
     return HfApi(endpoint=effective_endpoint(), library_name="troubleshooter")
 
 
-def _check_access(api: Any, repo: str, repo_type: str, token: str | None, probe_file: Any, timeout: float) -> None:
+def _check_access(api: Any, repo: str, repo_type: str, token: str | None, *, probe_file: Any, timeout: float) -> None:
     """Raise what a download of this repo would meet: `auth_check`, or on releases without it
     (huggingface_hub before 0.24) the metadata request of one file, which gated repos refuse too."""
     if hasattr(api, "auth_check"):
@@ -231,7 +231,9 @@ def repo_probe(ctx: ProbeContext, repo: str | None = None, repo_type: str = "mod
         facts["probe_file"], facts["probe_file_size"] = _pick_file(siblings)
         if facts["total_size"]:
             ctx.remember(repo_size_key(repo, repo_type), facts["total_size"])
-        _check_access(api, repo, repo_type, token, facts.get("probe_file"), max(0.2, ctx.time_left() - 0.3))
+        _check_access(
+            api, repo, repo_type, token, probe_file=facts.get("probe_file"), timeout=max(0.2, ctx.time_left() - 0.3)
+        )
     except Exception as exc:
         err = classify(exc)
         facts.update(err)
