@@ -251,11 +251,14 @@ def endpoint_probe(ctx: ProbeContext) -> ProbeResult:
             "read-timeout": f"accepts connections but sends nothing back within {budget:.1f} s",
             "offline": "is not contacted: offline mode is on",
         }
+        if kind == "tls":
+            return _tls_failure(ctx, url, facts)
         return failed(f"{url} {words.get(kind, 'cannot be reached')} ({facts['exception']})", **facts)
     elapsed = round(time.monotonic() - start, 3)
     content_type = response.headers.get("content-type", "")
     facts = {**base, "status_code": response.status_code, "content_type": content_type, "elapsed_s": elapsed}
     if response.status_code >= 500:
+        facts["request_id"] = scrub(str(response.headers.get("X-Request-Id") or ""))[:120] or None
         return failed(
             f"{url} answers HTTP {response.status_code}: the Hub (or what stands in front of it) is failing",
             **facts,
@@ -277,6 +280,24 @@ def endpoint_probe(ctx: ProbeContext) -> ProbeResult:
             kind="not-hub",
         )
     return passed(f"{url} answers like a Hub in {elapsed:.2f} s", **facts, kind="ok")
+
+
+def _tls_failure(ctx: ProbeContext, url: str, facts: dict[str, Any]) -> ProbeResult:
+    """Verification failed: name the certificate's issuer and the CA variables the client reads."""
+    from troubleshooter.probes._hubhttp import hub_major
+    from troubleshooter.probes.tlspeer import ca_settings, peer_issuer
+
+    seen = peer_issuer(url, min(2.0, max(0.2, ctx.time_left() - 0.3)))
+    issuer = seen.get("issuer") or {}
+    facts.update(issuer=issuer, **ca_settings(ctx.env, "requests" if hub_major() == 0 else "httpx"))
+    who = issuer.get("CN") or issuer.get("O") or "an unknown issuer"
+    ignored = facts["ca_ignored_by_client"]
+    extra = f"; {', '.join(ignored)} is set but this client does not read it" if ignored else ""
+    return failed(
+        f"{url} presents a certificate issued by {who} that this Python does not trust "
+        f"(certificate verification failed){extra}",
+        **facts,
+    )
 
 
 @probe(
