@@ -304,9 +304,13 @@ def call_supported(func: Any, *args: Any, **kwargs: Any) -> Any:
     return func(*args, **{key: value for key, value in kwargs.items() if key in params})
 
 
-def xet_cas_url(meta: Any, token: str | None, timeout: float) -> str:
-    """Ask the Hub for the Xet CAS URL of a file, as hf_xet would (its `xet-auth` refresh route)."""
+def xet_cas_url(meta: Any, token: str | None, timeout: float) -> tuple[str, str | None]:
+    """(CAS URL, CAS access token) for a file, asked as hf_xet would (its `xet-auth` refresh route).
+
+    The access token is registered as a secret at once: it must never reach any output."""
     from huggingface_hub.utils import build_hf_headers
+
+    from troubleshooter.redact import register_secret
 
     data = getattr(meta, "xet_file_data", None)
     route = str(getattr(data, "refresh_route", "") or "")
@@ -317,4 +321,6 @@ def xet_cas_url(meta: Any, token: str | None, timeout: float) -> str:
     cas = response.headers.get("X-Xet-Cas-Url")
     if not cas:
         raise ValueError("no X-Xet-Cas-Url in the answer")
-    return str(cas)
+    access = response.headers.get("X-Xet-Access-Token")
+    register_secret(access)
+    return str(cas), (str(access) if access else None)

@@ -128,7 +128,7 @@ def file_probe(
 def _check_xet(ctx: ProbeContext, meta: Any, token: str | None, facts: dict[str, Any]) -> ProbeResult:
     """Ask the Hub for the Xet CAS host (as hf_xet would) and try to reach it."""
     try:
-        cas = xet_cas_url(meta, token, max(0.2, ctx.time_left() - 0.5))
+        cas, access = xet_cas_url(meta, token, max(0.2, ctx.time_left() - 0.5))
     except Exception as exc:
         err = classify(exc) if not isinstance(exc, ValueError) else {"kind": "other", "exception": "ValueError"}
         facts.update(xet_token_error=err)
@@ -146,4 +146,30 @@ def _check_xet(ctx: ProbeContext, meta: Any, token: str | None, facts: dict[str,
             f"{STATE_WORDS.get(reach['state'], reach['state'])}",
             **facts,
         )
-    return passed(f"Xet storage host {facts['cas_host']} answers", **facts)
+    return _check_xet_flow(ctx, meta, cas, access, facts)
+
+
+def _check_xet_flow(ctx: ProbeContext, meta: Any, cas: str, access: str | None, facts: dict[str, Any]) -> ProbeResult:
+    """The CAS host answers: does a transfer from it keep moving (hf_xet has no stall timeout)?"""
+    from troubleshooter.probes.xetflow import known_bad_hf_xet, measure
+
+    facts["hf_xet_known_bad"] = known_bad_hf_xet(facts.get("hf_xet_version"))
+    file_hash = str(getattr(getattr(meta, "xet_file_data", None), "file_hash", "") or "")
+    proxy, _ = proxy_for(cas, ctx.env)
+    window = min(2.0, max(0.3, ctx.time_left() - 0.5))
+    if not file_hash or proxy:
+        return passed(f"Xet storage host {facts['cas_host']} answers", **facts)
+    flow = measure(cas, file_hash, access, window)
+    facts["xet_flow"] = flow
+    if flow["state"] == "stalled":
+        facts["kind"] = "xet-stalled"
+        return failed(
+            f"the Xet transfer from {facts['cas_host']} starts and then stalls: {flow['bytes']} bytes in "
+            f"{flow['window_s']} s after the answer began"
+            + (f" of {flow['declared_bytes']} announced" if flow.get("declared_bytes") else ""),
+            **facts,
+        )
+    if flow["state"] == "silent":
+        facts["kind"] = "xet-blocked"
+        return failed(f"Xet storage host {facts['cas_host']} accepts the request but never answers", **facts)
+    return passed(f"Xet storage host {facts['cas_host']} answers and data flows", **facts)
