@@ -254,6 +254,7 @@ def _open_tui(args: argparse.Namespace, lang: str) -> int:
         timeout_s=args.timeout,
         lang=lang,
         extra_dirs=args.playbook_dir,
+        python=args.python,
     )
     return code
 

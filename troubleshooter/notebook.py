@@ -35,10 +35,10 @@ def diagnose(playbook_id: str, *, timeout: float = 5.0, lang: str = "en", **answ
     about (probes on the path) × timeout even when a probe blocks. Afterwards
     huggingface_hub gets back the HTTP client factory it had before the walk.
     """
+    from troubleshooter.agent.wiring import kernel_context, target_report
     from troubleshooter.engine.catalog import discover
     from troubleshooter.engine.runner import RunOptions, walk
     from troubleshooter.model.report import build_report
-    from troubleshooter.probes.context import ProbeContext
 
     if not 0 < timeout <= 600:
         raise UsageError("timeout must be between 0 and 600 seconds")
@@ -51,12 +51,13 @@ def diagnose(playbook_id: str, *, timeout: float = 5.0, lang: str = "en", **answ
         raise UsageError(f"unknown playbook {playbook_id!r}; known: {', '.join(sorted(catalog))}")
     lang = normalize_lang(lang)
     given = {key: str(value) for key, value in answers.items() if value is not None}
-    ctx = ProbeContext(env=dict(os.environ), timeout_s=timeout, in_kernel=True)
+    ctx = kernel_context(os.environ, timeout)  # the kernel is the Python being diagnosed
     try:
         session = walk(playbook, given, ctx, RunOptions(timeout_s=timeout))
     finally:
         _restore_hub_client()
-    return Report(build_report(session, lang=lang, timeout_s=timeout, mode="notebook"))
+    target = target_report(ctx, [step.to_dict() for step in session.steps])
+    return Report(build_report(session, lang=lang, timeout_s=timeout, mode="notebook", target=target))
 
 
 def _restore_hub_client() -> None:

@@ -229,9 +229,13 @@ class AgentClient:
                 return self._unavailable(name), duration
             memo.update(answer.get("memo") or {})
             try:
-                return ProbeResult.from_dict(dict(answer.get("result") or {})), duration
+                result = ProbeResult.from_dict(dict(answer.get("result") or {}))
             except ValueError:
                 return ProbeResult(Status.ERROR, {}, f"probe {name}: malformed answer from the target"), duration
+            if result.facts.get("kind") == "import-hung":
+                self.failure = result.evidence  # every later probe would wait on the same import lock
+                self._kill()
+            return result, duration
 
     def _unavailable(self, name: str) -> ProbeResult:
         return ProbeResult(

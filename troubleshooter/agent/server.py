@@ -80,11 +80,28 @@ def _jsonable(memo: dict[str, Any]) -> dict[str, Any]:
 
 
 class Agent:
-    """One walk's state in the target: the memo and secrets that later probes may read."""
+    """One walk's state in the target: the memo and secrets that later probes may read.
+
+    huggingface_hub is imported once in the background as soon as the agent starts (it reads
+    its variables at import, as the user's code does). An import that hangs (a sitecustomize, a
+    frozen mount on sys.path) would hold Python's import lock and block every later probe, so a
+    probe first waits for it at most its deadline, and then answers `import-hung` once: the
+    client stops asking, and the walk pays one deadline, not one per probe.
+    """
 
     def __init__(self) -> None:
         self.memo: dict[str, Any] = {}
         self.secrets: dict[str, str] = {}
+        self.imported = threading.Event()
+        threading.Thread(target=self._warm_up, daemon=True, name="import-hub").start()
+
+    def _warm_up(self) -> None:
+        try:
+            import huggingface_hub  # noqa: F401
+        except Exception:  # absent or broken: each probe finds out and says so
+            pass
+        finally:
+            self.imported.set()
 
     def run(self, request: dict[str, Any]) -> dict[str, Any]:
         from troubleshooter import probes
@@ -95,6 +112,13 @@ class Agent:
         name = str(request.get("probe") or "")
         timeout_s = float(request.get("timeout_s") or 5.0)
         self.memo.update(request.get("memo") or {})
+        if not self.imported.wait(timeout_s):
+            hung = ProbeResult(
+                Status.TIMEOUT,
+                {"probe": name, "deadline_s": timeout_s, "kind": "import-hung", "python": sys.executable},
+                f"importing huggingface_hub in {sys.executable} did not finish within {timeout_s:g} s",
+            )
+            return {"result": hung.to_dict(), "memo": {}}
         spec = probes.get(name)
         if spec is None:
             result = ProbeResult(Status.ERROR, {"probe": name}, f"unknown probe {name}")
@@ -139,9 +163,11 @@ class Agent:
                 f"probe {name} did not finish within its {timeout_s:g} s deadline",
             )
         else:
-            result = box.get("result")
-            if not isinstance(result, ProbeResult):
-                result = ProbeResult(Status.ERROR, {}, f"probe {name} returned {type(result).__name__}")
+            answer = box.get("result")
+            if isinstance(answer, ProbeResult):
+                result = answer
+            else:
+                result = ProbeResult(Status.ERROR, {}, f"probe {name} returned {type(answer).__name__}")
         return {"result": result.to_dict(), "memo": _jsonable(self.memo), "duration_s": time.monotonic() - started}
 
 

@@ -133,7 +133,9 @@ def session_get(
     from huggingface_hub.utils import get_session
 
     redirect_key = "allow_redirects" if hub_major() == 0 else "follow_redirects"
-    return get_session().get(url, headers=headers, timeout=timeout, **{redirect_key: follow}, **kw)
+    options: dict[str, Any] = {redirect_key: follow, **kw}
+    session: Any = get_session()
+    return session.get(url, headers=headers, timeout=timeout, **options)
 
 
 def effective_endpoint() -> str:

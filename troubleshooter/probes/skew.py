@@ -66,7 +66,7 @@ def conflicts(hub_version: str) -> tuple[list[dict[str, Any]], int]:
     for dist in metadata.distributions():
         if checked >= MAX_DISTS:
             break
-        name = dist.metadata.get("Name") or ""
+        name = str(dist.metadata["Name"] or "")
         if not name or _canonical(name) in seen or _canonical(name) in ("huggingface-hub", OWN):
             continue
         seen.add(_canonical(name))

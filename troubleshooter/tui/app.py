@@ -127,7 +127,15 @@ class TroubleshooterApp(App[int]):
         yield from super().get_system_commands(screen)
 
 
-def run_tui(playbook: str | None, answers: dict[str, str], timeout_s: float, lang: str, extra_dirs: list[str]) -> int:
+def run_tui(
+    playbook: str | None,
+    answers: dict[str, str],
+    timeout_s: float,
+    lang: str,
+    extra_dirs: list[str],
+    *,
+    python: str | None = None,
+) -> int:
     """Open the TUI (called by cli.py in a terminal); returns the exit code."""
     from troubleshooter.engine.catalog import discover
 
@@ -137,7 +145,16 @@ def run_tui(playbook: str | None, answers: dict[str, str], timeout_s: float, lan
 
         sys.stderr.write(f"unknown playbook {playbook!r}; known: {', '.join(sorted(playbooks))}\n")
         return 2
-    app = TroubleshooterApp(playbooks, playbook=playbook, answers=answers, timeout_s=timeout_s, lang=lang)
+    from troubleshooter.agent.wiring import live_context
+
+    app = TroubleshooterApp(
+        playbooks,
+        playbook=playbook,
+        answers=answers,
+        timeout_s=timeout_s,
+        lang=lang,
+        context_factory=lambda: live_context(os.environ, timeout_s, python),  # the user's Python
+    )
     app.run()
     _exit_past_abandoned_probes(app.return_code or 0)
     return app.return_code or 0

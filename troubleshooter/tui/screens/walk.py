@@ -34,6 +34,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header
 from textual.worker import get_current_worker
 
+from troubleshooter.agent.wiring import target_report
 from troubleshooter.engine import walker
 from troubleshooter.model.playbook import CheckNode, Playbook
 from troubleshooter.model.report import Report, build_report
@@ -338,9 +339,16 @@ class WalkScreen(FixesScreen):
             self.app.action_open_home()  # type: ignore[attr-defined]
 
     def report(self) -> Report:
+        steps = [step.to_dict() for step in self.session.steps]
+        target = target_report(self.ctx, steps) if self.ctx.agent is not None else None
         return Report(
             build_report(
-                self.session, lang=self.lang, timeout_s=self.timeout_s, mode="live", applied=self.applied or None
+                self.session,
+                lang=self.lang,
+                timeout_s=self.timeout_s,
+                mode="live",
+                applied=self.applied or None,
+                target=target,
             )
         )
 
