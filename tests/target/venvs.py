@@ -1,0 +1,56 @@
+"""Real target venvs built from the package registry, cached outside the repo.
+
+Users diagnose their own Python, so these tests build one per huggingface_hub line the tool
+supports (0.20.x, 0.36.x, 1.x, 2.x) and a transformers 4.x stack. A venv is built once into
+`$TROUBLESHOOTER_TEST_VENVS` (default `~/.cache/troubleshooter-test-venvs/<key>`), under a lock,
+in a temporary folder renamed into place when complete, so CI runs after the first are fast.
+A machine without the registry skips these tests with the reason.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CACHE = Path(os.environ.get("TROUBLESHOOTER_TEST_VENVS") or Path.home() / ".cache" / "troubleshooter-test-venvs")
+
+
+def target_venv(*packages: str) -> Path:
+    """A venv with `packages` installed (pip, no build isolation needed); its folder."""
+    key = hashlib.sha256(f"{sys.version_info[:2]}|{'|'.join(sorted(packages))}".encode()).hexdigest()[:16]
+    final = CACHE / key
+    if (final / "ready").exists():
+        return final
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (final / "ready").exists():
+            return final
+        building = CACHE / f"{key}.building"
+        shutil.rmtree(building, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(building)], check=True, capture_output=True)
+        done = subprocess.run(
+            [str(building / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *packages],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        if done.returncode != 0:
+            shutil.rmtree(building, ignore_errors=True)
+            pytest.skip(f"cannot build a target venv with {packages}: {done.stderr.strip()[-300:]}")
+        shutil.rmtree(final, ignore_errors=True)
+        # Only `bin/python -m ...` is used, which finds its venv by pyvenv.cfg: moving the folder keeps it whole
+        building.rename(final)
+        (final / "ready").write_text("\n".join(packages))
+    return final
+
+
+def python_of(venv: Path) -> str:
+    return str(venv / "bin" / "python")
