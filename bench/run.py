@@ -25,6 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 VENV_BIN = Path(sys.executable).parent
+# The Python a walk diagnoses (the user's); `--target VENV` names another one. `hf env` is run in
+# that same target, so the baseline and the walk use the same huggingface_hub.
+TARGET = {"prefix": Path(sys.prefix)}
 
 
 def _env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -35,6 +38,7 @@ def _env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
         "HF_HUB_DISABLE_TELEMETRY": "1",
         "NO_PROXY": "127.0.0.1,localhost",
         "HF_HUB_DISABLE_XET": "1",
+        "VIRTUAL_ENV": str(TARGET["prefix"]),
     }
     env.update(extra or {})
     return env
@@ -96,7 +100,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=2.0, help="probe deadline for the hang walks")
     parser.add_argument("--quick", action="store_true", help="skip the 1,000-playbook scale step")
+    parser.add_argument(
+        "--target", type=Path, default=Path(sys.prefix), help="the venv to diagnose (default: this one)"
+    )
     args = parser.parse_args()
+    TARGET["prefix"] = args.target.absolute()
     from tests.fakes.hubserver import FakeFile, FakeHub, FakeRepo, FakeUser
     from tests.fakes.netdead import Blackhole, closed_port_url
 
@@ -104,13 +112,13 @@ def main() -> int:
     home = tmp / "home"
     home.mkdir()
     ts = [str(VENV_BIN / "troubleshooter")]
-    hf = str(VENV_BIN / "hf")
+    hf = str(TARGET["prefix"] / "bin" / "hf")
     lines = ["| measurement | median | ratio | notes |", "|---|---|---|---|"]
 
     py, py_rss, _ = measure([sys.executable, "-c", "pass"], _env(home), args.runs)
     lines.append(row("python -c pass (baseline)", py, None, f"peak {py_rss:.0f} MiB"))
     hf_env, hf_rss, _ = measure([hf, "env"], _env(home), args.runs)
-    lines.append(row("hf env (baseline)", hf_env, py, f"peak {hf_rss:.0f} MiB; ratio vs python"))
+    lines.append(row("hf env in the target (baseline)", hf_env, py, f"peak {hf_rss:.0f} MiB; ratio vs python"))
     lst, lst_rss, _ = measure([*ts, "--list"], _env(home), args.runs)
     lines.append(row("troubleshooter --list", lst, hf_env, f"peak {lst_rss:.0f} MiB; {lst / py:.2f}x python"))
 
@@ -123,7 +131,7 @@ def main() -> int:
         )
         lines.append(
             row(
-                "healthy fetching-stuck walk (loopback Hub)",
+                "healthy fetching-stuck walk, probes in the target agent (loopback Hub)",
                 walk,
                 hf_env,
                 f"peak {walk_rss:.0f} MiB; exit {code}; target <= 1.0x hf env",
