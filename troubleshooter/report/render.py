@@ -65,7 +65,15 @@ def render_json(report: dict[str, Any]) -> str:
 
 def render_text(report: dict[str, Any]) -> str:
     """A readable summary for a terminal (what `--playbook X` prints without --json)."""
-    lines = [f"{report['playbook_title']} ({report['playbook']})", ""]
+    lines = [f"{report['playbook_title']} ({report['playbook']})"]
+    target = report.get("target")
+    if target:
+        found = ", ".join(f"{name} {version}" for name, version in (target.get("versions") or {}).items() if version)
+        lines.append(f"Diagnosed Python: {target.get('python') or 'none found'} (chosen by {target.get('chosen_by')})")
+        lines.append(f"  {found or 'none of the tracked packages installed'}")
+        if target.get("problem"):
+            lines.append(f"  problem: {target['problem']}")
+    lines.append("")
     for step in report["steps"]:
         status = step.get("status") or "-"
         probe = step.get("probe") or "question"
