@@ -110,7 +110,8 @@ class WalkScreen(FixesScreen):
 
     def on_mount(self) -> None:
         self.ctx = self.app_context()
-        self.sub_title = self.playbook.id
+        python = self.ctx.target_python
+        self.sub_title = f"{self.playbook.id} · diagnosing {python}" if python else self.playbook.id
         if self.ask_inputs:
             self.query_one(StepView).display = False
             self.query_one(DiagnosisView).display = False
