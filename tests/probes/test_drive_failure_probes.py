@@ -75,6 +75,9 @@ def test_empty_mount_point_with_a_root_timeout_in_the_log_is_a_failed_mount(tmp_
         ("E [12:Main] drive_fs.cc:90:Main The domain policy has disabled Drive File Stream", "domain-policy"),
         ("E [12:Main] drive_fs.cc:90:Main Drive for desktop has been disabled by your administrator", "domain-policy"),
         ("E [12:Main] drive_fs.cc:91:Main Initial listing of the root folder timed out after 120 s", "root-timeout"),
+        ("E [12:core] auth.cc:31:Run Credential propagation to the runtime failed (HTTP 403)", "credentials"),
+        ("E [12:Main] drive_fs.cc:95:Main Your domain policy disables Drive for desktop", "domain-policy"),
+        ("E [12:Main] drive_fs.cc:99:Main Drive File Stream encountered a problem and has stopped", "stopped"),
     ],
 )
 def test_each_reason_drivefs_gives_for_a_failed_mount_is_named(tmp_path: Path, line: str, kind: str) -> None:

@@ -44,7 +44,7 @@ MOUNT_FAILURES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "domain-policy",
         re.compile(
-            r"domain policy\b[^\n]{0,80}\bdisabled"
+            r"domain policy\b[^\n]{0,80}\b(?:disabled|disables|disabling|does not allow|blocks)"
             r"|disabled by (?:your |the )?(?:domain|organi[sz]ation|administrator|admin)"
             r"|Drive (?:File Stream|for desktop) (?:is|has been) disabled",
             re.IGNORECASE,
@@ -55,6 +55,7 @@ MOUNT_FAILURES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"credentials?(?: propagation)? (?:was |were |has |have )?(?:been )?"
             r"(?:unsuccessful|failed|rejected|revoked)"
+            r"|credentials?\b[^\n]{0,20}\bpropagation\b[^\n]{0,40}\b(?:unsuccessful|failed)"
             r"|authori[sz]ation (?:failed|denied|was unsuccessful)|invalid oauth code|\binvalid_grant\b"
             r"|(?:(?:failed|unable) to|could not) (?:get|obtain|fetch|refresh|load|propagate)\b[^\n]{0,40}"
             r"\b(?:credentials?|tokens?)\b",
