@@ -17,6 +17,7 @@ from typing import Any
 
 from troubleshooter.model.result import ProbeResult, failed, passed, unknown, warned
 from troubleshooter.probes import probe
+from troubleshooter.probes._drivelog import with_mount_failure
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.mounts import MountInfo, Timeout, bounded, covering_mount, read_mounts
 
@@ -80,7 +81,7 @@ def _files_under(root: str, limit: int = SHADOW_SCAN_LIMIT) -> tuple[int, list[s
     "drive.mount",
     facts={
         "drive_root": "the Drive root checked (default /content/drive)",
-        "state": "mounted | hung | not-connected | shadow | empty | absent | other-mount",
+        "state": "mounted | hung | not-connected | shadow | empty | absent | other-mount | mount-failed",
         "mounted": "a fuse.drive mount covers the Drive root",
         "fstype": "filesystem type of the covering mount",
         "mount_point": "mount point covering the Drive root",
@@ -88,6 +89,9 @@ def _files_under(root: str, limit: int = SHADOW_SCAN_LIMIT) -> tuple[int, list[s
         "file_count": "regular files found under an unmounted Drive root",
         "sample_files": "a few of those files",
         "entries": "names at the top of the Drive root",
+        "mount_failure": "why DriveFS failed to mount: root-timeout | credentials | domain-policy | stopped",
+        "mount_failure_lines": "the DriveFS log lines that say so (scrubbed, shortened)",
+        "log_mount_point": "the mount point DriveFS was last started for, from its log",
     },
 )
 def drive_mount(ctx: ProbeContext, drive_root: str | None = None) -> ProbeResult:
@@ -97,7 +101,9 @@ def drive_mount(ctx: ProbeContext, drive_root: str | None = None) -> ProbeResult
     mounted Drive gets one bounded stat and listing: no answer within the deadline, or
     "Transport endpoint is not connected", means the Drive daemon is hung or gone. An
     unmounted Drive root that holds files on the same device as its parent is a shadow
-    folder: files saved before `drive.mount()` ran, on the VM disk, lost with the VM.
+    folder: files saved before `drive.mount()` ran, on the VM disk, lost with the VM. An empty
+    or absent Drive root is read together with the DriveFS log: its own words for a failed
+    mount (root-folder timeout, credentials, domain policy) mean `drive.mount()` itself failed.
     """
     root = os.path.normpath(os.path.abspath(drive_root or DEFAULT_DRIVE_ROOT))
     mounts = read_mounts(ctx.proc_root)
@@ -110,7 +116,10 @@ def drive_mount(ctx: ProbeContext, drive_root: str | None = None) -> ProbeResult
     }
     if facts["mounted"]:
         return _check_mounted(ctx, root, facts)
-    return _check_unmounted(ctx, root, covering, facts)
+    result = _check_unmounted(ctx, root, covering, facts)
+    if result.facts.get("state") in ("absent", "empty"):
+        return with_mount_failure(ctx, result)
+    return result
 
 
 def _check_mounted(ctx: ProbeContext, root: str, facts: dict[str, Any]) -> ProbeResult:
