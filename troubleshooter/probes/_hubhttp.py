@@ -263,7 +263,9 @@ def classify(exc: BaseException) -> dict[str, Any]:
     errors = _hub_errors()
     facts: dict[str, Any] = {"exception": type(exc).__name__}
     response = getattr(exc, "response", None)
-    if _is(exc, errors, "HfHubHTTPError") and response is not None:
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    is_http = _is(exc, errors, "HfHubHTTPError") or "HTTPError" in names or "HTTPStatusError" in names
+    if is_http and response is not None and hasattr(response, "status_code"):  # 0.x whoami raises requests' own
         status = int(response.status_code)
         headers = response.headers
         error_code = headers.get("X-Error-Code")
