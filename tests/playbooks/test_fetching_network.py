@@ -240,3 +240,14 @@ def test_walk_without_repo_checks_endpoint_and_token_only(home: Path) -> None:
     assert result.json["verdict"] in ("healthy", "problem")
     repo_step = next(s for s in result.json["steps"] if s["node"] == "repo")
     assert repo_step["status"] == "skipped"
+
+
+def test_misspelled_public_repo_without_token_is_repo_not_found_not_auth_required(home: Path) -> None:
+    """The Hub answers 401 RepoNotFound for a missing repo when no token is sent; a typo is the
+    likely reason, so the walk says "check the spelling" rather than "log in"."""
+    with FakeHub(repos=[_repo()]) as hub:
+        result = _walk(hub.url, home, repo="acme/tiny-modle")
+    _assert_cause(result, "repo-not-found")
+    repo = next(s for s in result.json["steps"] if s["node"] == "repo")
+    assert repo["facts"]["maybe_private"] is True
+    assert "check the spelling" in repo["evidence"]

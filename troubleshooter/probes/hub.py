@@ -249,8 +249,14 @@ def repo_probe(ctx: ProbeContext, repo: str | None = None, repo_type: str = "mod
             return failed(f"{repo} is gated and this account has no access (403)", **facts)
         if kind in ("repo-not-found", "revision-not-found", "not-found"):
             if status == 401 and not token:
-                facts["access"] = "needs-token"
-                return failed(f"{repo} is private or missing and no token is sent (401; token: {source})", **facts)
+                # The Hub answers 401 for a missing repo too when no token is sent: a misspelled
+                # public id is far more common than a private repo, so this is "not found" first.
+                facts.update(access="not-found", maybe_private=True)
+                return failed(
+                    f"{repo} does not exist (check the spelling), or it is private and no token is sent "
+                    f"(401 RepoNotFound; token: {source})",
+                    **facts,
+                )
             facts["access"] = "not-found"
             return failed(f"{repo} does not exist or is private to another account ({status})", **facts)
         if kind == "rate-limited":
