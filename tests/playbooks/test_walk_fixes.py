@@ -332,11 +332,11 @@ def test_endpoint_with_a_trailing_space_is_not_a_usable_url(home: Path) -> None:
     assert "not a usable URL" in endpoint["evidence"]
 
 
-def test_endpoint_failing_with_503_everywhere_is_hub_unreachable(home: Path) -> None:
+def test_endpoint_failing_with_503_everywhere_is_hub_server_error(home: Path) -> None:
     fault = Fault(r".*", status=503, headers={"Content-Type": "text/html"}, body="<h1>503 Service Unavailable</h1>")
     with FakeHub(repos=[_repo()], faults=[fault]) as hub:
         result = _fetch(hub.url, home)
-    endpoint = _expect(result, "hub-unreachable")["endpoint"]["facts"]
+    endpoint = _expect(result, "hub-server-error")["endpoint"]["facts"]
     assert (endpoint["kind"], endpoint["status_code"]) == ("server-error", 503)
 
 
