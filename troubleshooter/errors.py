@@ -33,14 +33,21 @@ class TroubleshooterError(Exception):
 
 
 class PlaybookError(TroubleshooterError):
-    """A playbook that cannot be loaded or fails a lint rule, reported as file:line:col."""
+    """A playbook that cannot be loaded or fails a lint rule, reported as file:line:col.
 
-    def __init__(self, ref: SourceRef, message: str, *, hint: str | None = None) -> None:
+    `code` is the stable rule code (`TS101`, see engine.rules) printed after the message, so
+    scripts and the docs site can name a rule while the message wording may improve.
+    """
+
+    def __init__(self, ref: SourceRef, message: str, *, hint: str | None = None, code: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.ref = ref
+        self.code = code
 
     def render(self) -> str:
         text = f"{self.ref}: {self.message}"
+        if self.code:
+            text += f" [{self.code}]"
         if self.hint:
             text += f" (hint: {self.hint})"
         return text

@@ -11,6 +11,16 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from troubleshooter.engine import spec
+from troubleshooter.engine.shape import ID_RE
+from troubleshooter.engine.expand import expand
+from troubleshooter.engine.shape import Errors as _Errors
+from troubleshooter.engine.shape import ident as _ident
+from troubleshooter.engine.shape import list_of as _list
+from troubleshooter.engine.shape import mapping as _mapping
+from troubleshooter.engine.shape import string as _string
+from troubleshooter.engine.shape import text as _text
+from troubleshooter.engine.shape import unknown_keys as _unknown_keys
 from troubleshooter.engine.yamlsrc import Located, load_located
 from troubleshooter.errors import PlaybookError, PlaybookErrors, SourceRef
 from troubleshooter.i18n import Text
@@ -30,108 +40,15 @@ from troubleshooter.model.playbook import (
     Severity,
 )
 
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
-TEXT_LANGS = {"en", "zh", "zh-CN"}
-TESTS = ("equals", "not_equals", "in", "exists", "lt", "le", "gt", "ge", "matches", "truthy")
-VERDICTS = ("problem", "healthy", "inconclusive")
-INPUT_KINDS = ("text", "repo-id", "path")
-MAX_TEXT = 20_000
+TESTS = spec.TESTS
+VERDICTS = spec.VERDICTS
+INPUT_KINDS = spec.INPUT_KINDS
 
-TOP_KEYS = {"id", "title", "summary", "symptoms", "tags", "inputs", "start", "nodes", "remediations", "schema"}
-NODE_KEYS = {
-    "check": {"type", "title", "probe", "args", "branches", "otherwise", "description"},
-    "question": {"type", "title", "key", "prompt", "choices", "default", "branches", "otherwise"},
-    "diagnosis": {
-        "type",
-        "title",
-        "verdict",
-        "cause",
-        "severity",
-        "explanation",
-        "remediations",
-        "references",
-        "verified_on",
-    },
-}
-REMEDIATION_KEYS = {"title", "applicability", "steps", "commands", "action", "args"}
-
-
-class _Errors:
-    """Collects positioned errors so one run reports all of them."""
-
-    def __init__(self) -> None:
-        self.items: list[PlaybookError] = []
-
-    def add(self, ref: SourceRef, message: str) -> None:
-        self.items.append(PlaybookError(ref, message))
-
-
-def _unknown_keys(node: Located, allowed: Iterable[str], where: str, errs: _Errors) -> None:
-    allowed_set = set(allowed)
-    for key, value in node.value.items():
-        if key not in allowed_set:
-            errs.add(value.ref, f"unknown key {key!r} in {where} (allowed: {', '.join(sorted(allowed_set))})")
-
-
-def _mapping(node: Located | None, where: str, errs: _Errors) -> dict[str, Located] | None:
-    if node is None:
-        return None
-    if not isinstance(node.value, dict):
-        errs.add(node.ref, f"{where} must be a mapping")
-        return None
-    return node.value
-
-
-def _list(node: Located | None, where: str, errs: _Errors) -> list[Located]:
-    if node is None:
-        return []
-    if not isinstance(node.value, list):
-        errs.add(node.ref, f"{where} must be a list")
-        return []
-    return node.value
-
-
-def _string(node: Located | None, where: str, errs: _Errors, *, required: bool = False) -> str | None:
-    if node is None or node.value is None:
-        if required:
-            return None
-        return None
-    if isinstance(node.value, bool) or not isinstance(node.value, str | int | float):
-        errs.add(node.ref, f"{where} must be a string")
-        return None
-    text = str(node.value)
-    if len(text) > MAX_TEXT:
-        errs.add(node.ref, f"{where} is longer than {MAX_TEXT} characters")
-        return None
-    return text
-
-
-def _text(node: Located | None, where: str, errs: _Errors) -> Text | None:
-    """A string, or {en: ..., zh: ...}."""
-    if node is None or node.value is None:
-        return None
-    if isinstance(node.value, dict):
-        out: dict[str, str] = {}
-        for lang, value in node.value.items():
-            if lang not in TEXT_LANGS:
-                errs.add(value.ref, f"unknown language {lang!r} in {where} (use en or zh)")
-                continue
-            text = _string(value, f"{where}.{lang}", errs)
-            if text is not None:
-                out["zh" if lang == "zh-CN" else lang] = text
-        if "en" not in out and out:
-            errs.add(node.ref, f"{where} needs an 'en' text")
-        return out or None
-    return _string(node, where, errs)
-
-
-def _ident(node: Located | None, where: str, errs: _Errors) -> str | None:
-    value = _string(node, where, errs)
-    if value is not None and not ID_RE.match(value):
-        assert node is not None
-        errs.add(node.ref, f"{where} {value!r} must be lowercase letters, digits, '-', '_' or '.'")
-        return None
-    return value
+# Shorthand keys (checklist, conditions, diagnoses, add) are gone once engine.expand has run.
+TOP_KEYS = set(spec.TOP) - {"checklist", "conditions", "diagnoses"}
+NODE_KEYS = {kind: set(keys) - {"add"} for kind, keys in spec.NODE.items()}
+REMEDIATION_KEYS = set(spec.REMEDIATION)
+INPUT_KEYS = set(spec.INPUT)
 
 
 def _condition(node: Located, errs: _Errors) -> Condition | None:
@@ -153,7 +70,7 @@ def _condition(node: Located, errs: _Errors) -> Condition | None:
         _unknown_keys(node, {"status", "of"}, "'status' condition", errs)
         raw = body["status"].plain()
         values = raw if isinstance(raw, list) else [raw]
-        valid = {"pass", "fail", "warn", "unknown", "timeout", "skipped", "error"}
+        valid = set(spec.STATUSES)
         for v in values:
             if v not in valid:
                 errs.add(body["status"].ref, f"unknown status {v!r} (one of {', '.join(sorted(valid))})")
@@ -192,7 +109,7 @@ def _branches(body: dict[str, Located], errs: _Errors) -> tuple[Branch, ...]:
         entry = _mapping(item, "branch", errs)
         if entry is None:
             continue
-        _unknown_keys(item, {"when", "next", "why"}, "branch", errs)
+        _unknown_keys(item, spec.BRANCH, "branch", errs)
         if "when" not in entry or "next" not in entry:
             errs.add(item.ref, "a branch needs 'when' and 'next'")
             continue
@@ -238,7 +155,7 @@ def _node(node_id: str, raw: Located, errs: _Errors) -> Node | None:
         choices: list[Choice] = []
         for item in _list(body.get("choices"), "choices", errs):
             if isinstance(item.value, dict):
-                _unknown_keys(item, {"value", "label"}, "choice", errs)
+                _unknown_keys(item, spec.CHOICE, "choice", errs)
                 value = _string(item.value.get("value"), "value", errs)
                 if value is None:
                     errs.add(item.ref, "a choice needs a 'value'")
@@ -276,7 +193,7 @@ def _node(node_id: str, raw: Located, errs: _Errors) -> Node | None:
         entry = _mapping(item, "reference", errs)
         if entry is None:
             continue
-        _unknown_keys(item, {"title", "url", "verified_on"}, "reference", errs)
+        _unknown_keys(item, spec.REFERENCE, "reference", errs)
         url = _string(entry.get("url"), "url", errs)
         if not url or not re.match(r"^https?://", url):
             errs.add(item.ref, "a reference needs an http(s) 'url'")
@@ -341,23 +258,23 @@ def _inputs(raw: Located | None, errs: _Errors) -> dict[str, InputSpec]:
         if not ID_RE.match(key):
             errs.add(item.ref, f"input key {key!r} must be lowercase letters, digits, '-' or '_'")
             continue
-        spec = _mapping(item, f"input {key!r}", errs) if item.value is not None else {}
-        if spec is None:
+        fields = _mapping(item, f"input {key!r}", errs) if item.value is not None else {}
+        if fields is None:
             continue
-        allowed = {"default", "description", "required", "choices", "kind"}
-        _unknown_keys(item, allowed, f"input {key!r}", errs) if spec else None
-        kind = _string(spec.get("kind"), "kind", errs) or "text"
+        if fields:
+            _unknown_keys(item, INPUT_KEYS, f"input {key!r}", errs)
+        kind = _string(fields.get("kind"), "kind", errs) or "text"
         if kind not in INPUT_KINDS:
-            errs.add(spec["kind"].ref, f"input kind {kind!r} is not one of: {', '.join(INPUT_KINDS)}")
-        required = spec.get("required")
+            errs.add(fields["kind"].ref, f"input kind {kind!r} is not one of: {', '.join(INPUT_KINDS)}")
+        required = fields.get("required")
         if required is not None and not isinstance(required.value, bool):
             errs.add(required.ref, "required must be true or false")
         out[key] = InputSpec(
             key=key,
-            description=_text(spec.get("description"), "description", errs),
-            default=_string(spec.get("default"), "default", errs),
+            description=_text(fields.get("description"), "description", errs),
+            default=_string(fields.get("default"), "default", errs),
             required=bool(required.value) if required is not None else False,
-            choices=tuple(str(c.value) for c in _list(spec.get("choices"), "choices", errs)),
+            choices=tuple(str(c.value) for c in _list(fields.get("choices"), "choices", errs)),
             kind=kind,
             ref=item.ref,
         )
@@ -366,8 +283,8 @@ def _inputs(raw: Located | None, errs: _Errors) -> dict[str, InputSpec]:
 
 def parse_playbook(text: str, path: str) -> Playbook:
     """Parse playbook text; raise PlaybookErrors listing every shape problem with its position."""
-    root = load_located(text, path)
     errs = _Errors()
+    root = expand(load_located(text, path), errs)
     body = _mapping(root, "playbook", errs)
     if body is None:
         raise PlaybookErrors(errs.items)
