@@ -45,8 +45,8 @@ def _checklist(raw: Located | None, nodes: dict[str, Located], errs: Errors) -> 
         node_id = ident(body["id"], "id", errs)
         if node_id:
             steps.append((node_id, item, {k: v for k, v in body.items() if k != "id"}))
-    for index, (node_id, item, body) in enumerate(steps):
-        body = _infer_type(body, item)
+    for index, (node_id, item, given) in enumerate(steps):
+        body = _infer_type(given, item)
         is_flow = body["type"].value in ("check", "question")
         if is_flow and "otherwise" not in body and index + 1 < len(steps):
             body["otherwise"] = Located(steps[index + 1][0], item.ref)
@@ -72,7 +72,9 @@ def _diagnoses(raw: Located | None, nodes: dict[str, Located], errs: Errors) -> 
             if found is None:
                 continue
             body = {"type": kind, **found}
-            body.setdefault("cause", Located(node_id, item.ref))
+            verdict = found.get("verdict")
+            if verdict is None or verdict.value == "problem":
+                body.setdefault("cause", Located(node_id, item.ref))
         nodes[node_id] = Located(body, item.ref)
 
 

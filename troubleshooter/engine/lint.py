@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from troubleshooter import causes, probes
+from troubleshooter.engine.factcheck import fact_errors, reference_errors
+from troubleshooter.engine.library import shipped
 from troubleshooter.engine.loader import read_playbook
-from troubleshooter.engine.walker import REF
 from troubleshooter.errors import PlaybookError, PlaybookErrors, SourceRef
 from troubleshooter.model.playbook import (
     Applicability,
@@ -32,23 +33,8 @@ def _conditions(cond: Condition) -> Iterable[Condition]:
         yield from _conditions(child)
 
 
-def _refs_in(value: object) -> Iterable[str]:
-    if isinstance(value, str):
-        yield from REF.findall(value)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _refs_in(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _refs_in(v)
-
-
 def _check_refs(pb: Playbook, where: SourceRef, value: object, errors: list[PlaybookError]) -> None:
-    for name in _refs_in(value):
-        node, _, path = name.partition(".")
-        if name in pb.inputs or (path and isinstance(pb.nodes.get(node), CheckNode)):
-            continue
-        errors.append(PlaybookError(where, f"reference ${{{name}}} names no input and no check node's fact"))
+    errors.extend(reference_errors(pb, where, value))
 
 
 def lint_playbook(pb: Playbook) -> list[PlaybookError]:
@@ -57,7 +43,7 @@ def lint_playbook(pb: Playbook) -> list[PlaybookError]:
     registry = probes.registry()
     vocabulary = causes.slugs()
     if pb.start not in pb.nodes:
-        errors.append(PlaybookError(pb.ref, f"start node {pb.start!r} is not defined"))
+        errors.append(PlaybookError(pb.ref, f"start node {pb.start!r} is not defined", code="TS107"))
     for inp in pb.inputs.values():
         if inp.default:
             _check_refs(pb, inp.ref or pb.ref, inp.default, errors)
@@ -67,7 +53,9 @@ def lint_playbook(pb: Playbook) -> list[PlaybookError]:
             spec = registry.get(node.probe)
             if spec is None:
                 errors.append(
-                    PlaybookError(node.probe_ref or node.ref, f"unknown probe {node.probe!r} in node {node.id!r}")
+                    PlaybookError(
+                        node.probe_ref or node.ref, f"unknown probe {node.probe!r} in node {node.id!r}", code="TS105"
+                    )
                 )
             else:
                 for arg in node.args:
@@ -77,11 +65,14 @@ def lint_playbook(pb: Playbook) -> list[PlaybookError]:
                                 node.ref,
                                 f"probe {node.probe!r} takes no argument {arg!r} "
                                 f"(takes: {', '.join(spec.params) or 'none'})",
+                                code="TS106",
                             )
                         )
                 for arg in spec.required_params:
                     if arg not in node.args:
-                        errors.append(PlaybookError(node.ref, f"probe {node.probe!r} needs argument {arg!r}"))
+                        errors.append(
+                            PlaybookError(node.ref, f"probe {node.probe!r} needs argument {arg!r}", code="TS106")
+                        )
             _check_refs(pb, node.ref, node.args, errors)
             branches = node.branches
         if isinstance(node, QuestionNode):
@@ -90,33 +81,50 @@ def lint_playbook(pb: Playbook) -> list[PlaybookError]:
             for branch in branches:
                 if branch.next not in pb.nodes:
                     errors.append(
-                        PlaybookError(branch.ref or node.ref, f"unknown node {branch.next!r} (branch of {node.id!r})")
+                        PlaybookError(
+                            branch.ref or node.ref,
+                            f"unknown node {branch.next!r} (branch of {node.id!r})",
+                            code="TS107",
+                        )
                     )
                 for cond in _conditions(branch.when):
                     if cond.of and cond.of not in pb.nodes:
                         errors.append(
-                            PlaybookError(cond.ref or node.ref, f"condition refers to unknown node {cond.of!r}")
+                            PlaybookError(
+                                cond.ref or node.ref, f"condition refers to unknown node {cond.of!r}", code="TS107"
+                            )
                         )
             if node.otherwise is None:
                 errors.append(
                     PlaybookError(
-                        node.ref, f"dead end: node {node.id!r} has no 'otherwise' for results no branch matches"
+                        node.ref,
+                        f"dead end: node {node.id!r} has no 'otherwise' for results no branch matches",
+                        code="TS108",
                     )
                 )
             elif node.otherwise not in pb.nodes:
-                errors.append(PlaybookError(node.ref, f"unknown node {node.otherwise!r} ('otherwise' of {node.id!r})"))
+                errors.append(
+                    PlaybookError(
+                        node.ref, f"unknown node {node.otherwise!r} ('otherwise' of {node.id!r})", code="TS107"
+                    )
+                )
         if isinstance(node, DiagnosisNode):
             if (
                 node.cause
                 and node.cause not in vocabulary
                 and not (node.verdict == "healthy" and node.cause == "healthy")
             ):
-                errors.append(PlaybookError(node.ref, f"unknown cause {node.cause!r} (not in the cause vocabulary)"))
+                errors.append(
+                    PlaybookError(node.ref, f"unknown cause {node.cause!r} (not in the cause vocabulary)", code="TS109")
+                )
             if node.verdict == "problem" and not node.remediations:
-                errors.append(PlaybookError(node.ref, f"problem diagnosis {node.id!r} has no remediation"))
+                errors.append(
+                    PlaybookError(node.ref, f"problem diagnosis {node.id!r} has no remediation", code="TS110")
+                )
             for rem in node.remediations:
                 if rem not in pb.remediations:
-                    errors.append(PlaybookError(node.ref, f"unknown remediation {rem!r} in {node.id!r}"))
+                    errors.append(PlaybookError(node.ref, f"unknown remediation {rem!r} in {node.id!r}", code="TS111"))
+    errors.extend(fact_errors(pb))
     errors.extend(_graph_errors(pb))
     errors.extend(_remediation_errors(pb))
     return errors
@@ -144,11 +152,15 @@ def _remediation_errors(pb: Playbook) -> list[PlaybookError]:
         where = rem.ref or pb.ref
         spec = actions.get(rem.action)
         if spec is None:
-            errors.append(PlaybookError(where, f"unknown action {rem.action!r} in remediation {rem.id!r}"))
+            errors.append(
+                PlaybookError(where, f"unknown action {rem.action!r} in remediation {rem.id!r}", code="TS114")
+            )
             continue
         if rem.applicability is Applicability.DISPLAY_ONLY:
             errors.append(
-                PlaybookError(where, f"remediation {rem.id!r} is display-only but names action {rem.action!r}")
+                PlaybookError(
+                    where, f"remediation {rem.id!r} is display-only but names action {rem.action!r}", code="TS114"
+                )
             )
         elif actions.APPLICABILITY_ORDER[rem.applicability] < actions.APPLICABILITY_ORDER[spec.applicability]:
             errors.append(
@@ -156,15 +168,20 @@ def _remediation_errors(pb: Playbook) -> list[PlaybookError]:
                     where,
                     f"action {rem.action!r} is at least {spec.applicability.value}; "
                     f"remediation {rem.id!r} says {rem.applicability.value}",
+                    code="TS114",
                 )
             )
         errors.extend(
-            PlaybookError(where, f"{message} (remediation {rem.id!r})")
+            PlaybookError(where, f"{message} (remediation {rem.id!r})", code="TS114")
             for message in actions.arg_errors(spec, rem.action_args)
         )
         for text in _strings_in(rem.action_args):
             if ".." in Path(text).parts:
-                errors.append(PlaybookError(where, f"path traversal ('..') in an argument of remediation {rem.id!r}"))
+                errors.append(
+                    PlaybookError(
+                        where, f"path traversal ('..') in an argument of remediation {rem.id!r}", code="TS114"
+                    )
+                )
         _check_refs(pb, where, rem.action_args, errors)
     return errors
 
@@ -183,7 +200,7 @@ def _graph_errors(pb: Playbook) -> list[PlaybookError]:
         stack.extend(pb.edges(current))
     for node_id, node in pb.nodes.items():
         if node_id not in seen:
-            errors.append(PlaybookError(node.ref, f"unreachable node {node_id!r}"))
+            errors.append(PlaybookError(node.ref, f"unreachable node {node_id!r}", code="TS112"))
     # Cycle detection: iterative DFS with colours, reporting the edge that closes a loop.
     colour: dict[str, int] = {}
     for root in pb.nodes:
@@ -198,7 +215,9 @@ def _graph_errors(pb: Playbook) -> list[PlaybookError]:
                 stack2[-1] = (node_id, index + 1)
                 nxt = targets[index]
                 if colour.get(nxt) == 1:
-                    errors.append(PlaybookError(pb.nodes[node_id].ref, f"cycle: {node_id!r} leads back to {nxt!r}"))
+                    errors.append(
+                        PlaybookError(pb.nodes[node_id].ref, f"cycle: {node_id!r} leads back to {nxt!r}", code="TS113")
+                    )
                 elif not colour.get(nxt):
                     colour[nxt] = 1
                     stack2.append((nxt, 0))
@@ -214,7 +233,7 @@ def lint_paths(paths: Iterable[Path]) -> tuple[list[Playbook], list[PlaybookErro
     for path in paths:
         files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
     good: list[Playbook] = []
-    errors: list[PlaybookError] = []
+    errors: list[PlaybookError] = list(shipped().errors)
     seen_ids: dict[str, str] = {}
     for file in files:
         try:
@@ -224,7 +243,9 @@ def lint_paths(paths: Iterable[Path]) -> tuple[list[Playbook], list[PlaybookErro
             continue
         found = lint_playbook(pb)
         if pb.id in seen_ids:
-            found.append(PlaybookError(pb.ref, f"duplicate playbook id {pb.id!r} (also in {seen_ids[pb.id]})"))
+            found.append(
+                PlaybookError(pb.ref, f"duplicate playbook id {pb.id!r} (also in {seen_ids[pb.id]})", code="TS116")
+            )
         seen_ids[pb.id] = pb.path
         errors.extend(found)
         if not found:

@@ -7,13 +7,12 @@ cycles, reachability) are the linter's job so both can report several errors in 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from troubleshooter.engine import spec
-from troubleshooter.engine.shape import ID_RE
 from troubleshooter.engine.expand import expand
+from troubleshooter.engine.shape import ID_RE
 from troubleshooter.engine.shape import Errors as _Errors
 from troubleshooter.engine.shape import ident as _ident
 from troubleshooter.engine.shape import list_of as _list
@@ -23,7 +22,6 @@ from troubleshooter.engine.shape import text as _text
 from troubleshooter.engine.shape import unknown_keys as _unknown_keys
 from troubleshooter.engine.yamlsrc import Located, load_located
 from troubleshooter.errors import PlaybookError, PlaybookErrors, SourceRef
-from troubleshooter.i18n import Text
 from troubleshooter.model.playbook import (
     Applicability,
     Branch,

@@ -15,7 +15,8 @@ from troubleshooter.engine.conditions import MISSING, evaluate, lookup
 from troubleshooter.model.playbook import Branch, CheckNode, DiagnosisNode, Playbook, QuestionNode
 from troubleshooter.model.result import ProbeResult, Status, Step
 
-REF = re.compile(r"\$\{([a-z0-9_.-]+)\}")
+# Any case: fact paths may name keys like `legacy.TRANSFORMERS_CACHE` (inputs are lowercase anyway).
+REF = re.compile(r"\$\{([A-Za-z0-9_.-]+)\}")
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,7 @@ def _pick_file(siblings: list[Any]) -> tuple[str | None, int | None]:
     network=True,
     facts={
         "repo": "repo id checked",
+        "kind": "when the Hub call failed, what failed: refused | dns | connect-timeout | … (see _hubhttp.classify)",
         "access": "ok | needs-token | denied | not-found | token-rejected | rate-limited | disabled | unreachable",
         "gated": "false | auto | manual",
         "private": "repo is private",

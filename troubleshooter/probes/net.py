@@ -207,8 +207,8 @@ def proxy_probe(ctx: ProbeContext, endpoint: str | None = None) -> ProbeResult:
     facts={
         "endpoint": "effective endpoint (huggingface_hub constants)",
         "endpoint_source": "HF_ENDPOINT or default",
-        "kind": "ok | refused | dns | connect-timeout | read-timeout | proxy | not-hub | server-error | network"
-        " | offline",
+        "kind": "ok | refused | dns | tls | connect-timeout | read-timeout | proxy | not-hub | server-error"
+        " | rate-limited | network | offline",
         "status_code": "HTTP status of the API probe request",
         "content_type": "content type of the API answer",
         "elapsed_s": "seconds until the answer (or the failure)",

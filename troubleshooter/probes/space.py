@@ -125,6 +125,7 @@ def runtime_probe(ctx: ProbeContext, space: str) -> ProbeResult:
     network=True,
     facts={
         "outcome": "finished | failed | none: what the newest job message says",
+        "kind": "when the Hub call failed, what failed: refused | dns | connect-timeout | … (see _hubhttp.classify)",
         "title": "title of the newest job message",
         "num": "its discussion number",
         "created_at": "when it was posted",
@@ -199,6 +200,7 @@ def _repo_in_first_comment(ctx: ProbeContext, api: Any, space: str, num: int, to
     network=True,
     facts={
         "source": "run or build logs",
+        "kind": "when the Hub call failed, what failed: refused | dns | connect-timeout | … (see _hubhttp.classify)",
         "lines": "log lines read (bounded)",
         "error_kind": "gated | token-not-write | oom | cuda | data | crash | none",
         "error_line": "the line that names the error",

@@ -33,6 +33,7 @@ def _weights(paths: list[str]) -> list[str]:
     network=True,
     facts={
         "repo": "the output repo checked (given, inferred, or the AutoTrain project name)",
+        "kind": "when the Hub call failed, what failed: refused | dns | connect-timeout | … (see _hubhttp.classify)",
         "exists": "the repo exists for this token",
         "private": "the repo is private",
         "url": "where the results are",
