@@ -28,6 +28,9 @@ SUBCOMMANDS = {
     "lint": "troubleshooter.commands.lint",
     "docs": "troubleshooter.docsite.cli",
     "undo": "troubleshooter.remediation.undo",
+    "schema": "troubleshooter.commands.schema",
+    "new": "troubleshooter.commands.new",
+    "test": "troubleshooter.commands.test",
 }
 
 

@@ -8,7 +8,20 @@ the JSON Schema editors use, so the two cannot drift apart. Value kinds are smal
 from __future__ import annotations
 
 STATUSES = ("pass", "fail", "warn", "unknown", "timeout", "skipped", "error")
-TESTS = ("equals", "not_equals", "in", "exists", "lt", "le", "gt", "ge", "matches", "truthy")
+# Condition tests and the kind of value each takes.
+TEST_VALUES: dict[str, str] = {
+    "equals": "any",
+    "not_equals": "any",
+    "in": "list",
+    "exists": "boolean",
+    "lt": "number",
+    "le": "number",
+    "gt": "number",
+    "ge": "number",
+    "matches": "regex",
+    "truthy": "boolean",
+}
+TESTS = tuple(TEST_VALUES)
 VERDICTS = ("problem", "healthy", "inconclusive")
 INPUT_KINDS = ("text", "repo-id", "path")
 SEVERITIES = ("info", "warning", "error", "critical")
