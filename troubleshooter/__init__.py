@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+from troubleshooter._version import __version__
 
 __all__ = ["__version__", "diagnose", "load_ipython_extension"]
 

@@ -20,8 +20,9 @@ from typing import Any
 
 from troubleshooter import __version__
 from troubleshooter.errors import PlaybookErrors, TroubleshooterError, UsageError
-from troubleshooter.exit_codes import VERDICT_EXIT, ExitCode
+from troubleshooter.exit_codes import ExitCode
 from troubleshooter.i18n import normalize_lang, pick
+from troubleshooter.model.playbook import Verdict
 from troubleshooter.redact import scrub
 
 SUBCOMMANDS = {
@@ -166,7 +167,7 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
     else:
         sys.stdout.write(report.to_text())
     sys.stdout.flush()
-    code = VERDICT_EXIT.get(report.verdict, ExitCode.INCONCLUSIVE)
+    code = Verdict.of(report.verdict).exit_code
     if ABANDONED:
         _err(f"note: abandoned probe(s) still blocked: {', '.join(ABANDONED)}")
         sys.stderr.flush()

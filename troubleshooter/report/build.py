@@ -13,9 +13,10 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from troubleshooter import __version__
+from troubleshooter._version import __version__
 from troubleshooter.distinfo import installed_version
 from troubleshooter.i18n import pick
+from troubleshooter.model.playbook import DIAGNOSIS_VERDICTS, Verdict
 from troubleshooter.redact import redact_data
 
 if TYPE_CHECKING:
@@ -55,8 +56,8 @@ def build_report(
     diag = session.diagnosis
     diagnosis = None
     remediations: list[dict[str, Any]] = []
-    if diag is not None and session.verdict in ("problem", "healthy", "inconclusive"):
-        if session.verdict == "problem":
+    if diag is not None and session.verdict in DIAGNOSIS_VERDICTS:
+        if session.verdict == Verdict.PROBLEM:
             diagnosis = {
                 "node": diag.id,
                 "cause": diag.cause,
@@ -90,7 +91,7 @@ def build_report(
         "schema_version": SCHEMA_VERSION,
         "playbook": pb.id,
         "playbook_title": pick(pb.title, lang),
-        "verdict": session.verdict or "inconclusive",
+        "verdict": str(session.verdict or Verdict.INCONCLUSIVE),
         "diagnosis": diagnosis,
         "outcome": {"node": diag.id, "title": pick(diag.title, lang), "explanation": pick(diag.explanation, lang)}
         if diag

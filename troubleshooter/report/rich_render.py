@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from troubleshooter.model.playbook import Verdict
 from troubleshooter.report.render import VERDICT_WORDS
 
 STATUS_STYLES: Mapping[str, str] = {
@@ -21,10 +22,10 @@ STATUS_STYLES: Mapping[str, str] = {
     "skipped": "dim",
 }
 VERDICT_STYLES: Mapping[str, str] = {
-    "healthy": "green",
-    "problem": "red",
-    "inconclusive": "yellow",
-    "needs-input": "yellow",
+    Verdict.HEALTHY: "green",
+    Verdict.PROBLEM: "red",
+    Verdict.INCONCLUSIVE: "yellow",
+    Verdict.NEEDS_INPUT: "yellow",
 }
 
 
