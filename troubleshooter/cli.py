@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from troubleshooter import __version__
+from troubleshooter._version import __version__
 from troubleshooter.errors import PlaybookErrors, TroubleshooterError, UsageError
 from troubleshooter.exit_codes import ExitCode
 from troubleshooter.i18n import normalize_lang, pick
