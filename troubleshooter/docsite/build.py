@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from troubleshooter import __version__
+from troubleshooter._version import __version__
 from troubleshooter.docsite import content
 from troubleshooter.docsite.labels import LABELS
 from troubleshooter.docsite.layout import layout_playbook

@@ -15,6 +15,7 @@ from troubleshooter.engine.yamlsrc import Located, load_located
 from troubleshooter.errors import PlaybookError, PlaybookErrors, SourceRef
 from troubleshooter.i18n import Text
 from troubleshooter.model.playbook import (
+    DIAGNOSIS_VERDICTS,
     Applicability,
     Branch,
     CheckNode,
@@ -28,12 +29,12 @@ from troubleshooter.model.playbook import (
     Reference,
     Remediation,
     Severity,
+    Verdict,
 )
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
 TEXT_LANGS = {"en", "zh", "zh-CN"}
 TESTS = ("equals", "not_equals", "in", "exists", "lt", "le", "gt", "ge", "matches", "truthy")
-VERDICTS = ("problem", "healthy", "inconclusive")
 INPUT_KINDS = ("text", "repo-id", "path")
 MAX_TEXT = 20_000
 
@@ -259,13 +260,16 @@ def _node(node_id: str, raw: Located, errs: _Errors) -> Node | None:
             branches=_branches(body, errs),
             otherwise=_ident(body.get("otherwise"), "otherwise", errs),
         )
-    verdict = _string(body.get("verdict"), "verdict", errs) or "problem"
-    if verdict not in VERDICTS:
-        errs.add(body["verdict"].ref, f"verdict must be one of {', '.join(VERDICTS)}")
+    verdict_raw = _string(body.get("verdict"), "verdict", errs) or Verdict.PROBLEM
+    verdict = Verdict.of(verdict_raw)
+    if verdict_raw not in DIAGNOSIS_VERDICTS:
+        errs.add(body["verdict"].ref, f"verdict must be one of {', '.join(DIAGNOSIS_VERDICTS)}")
     cause = _string(body.get("cause"), "cause", errs)
-    if verdict == "problem" and not cause:
+    if verdict is Verdict.PROBLEM and not cause:
         errs.add(raw.ref, f"diagnosis {node_id!r} with verdict problem needs a 'cause'")
-    severity_raw = _string(body.get("severity"), "severity", errs) or ("info" if verdict != "problem" else "error")
+    severity_raw = _string(body.get("severity"), "severity", errs) or (
+        "info" if verdict is not Verdict.PROBLEM else "error"
+    )
     try:
         severity = Severity(severity_raw)
     except ValueError:

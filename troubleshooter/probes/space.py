@@ -12,47 +12,14 @@ from typing import Any
 
 from troubleshooter.model.result import ProbeResult, failed, passed, unknown, warned
 from troubleshooter.probes import probe
-from troubleshooter.probes._hubhttp import classify, effective_endpoint, install_bounded_client
+from troubleshooter.probes._hubhttp import effective_endpoint
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.hub import walk_token
-from troubleshooter.probes.net import DEAD_ENDPOINT
+from troubleshooter.probes.spaceapi import NETWORK_KINDS, dead_endpoint, hub_api, hub_error, repo_url
+from troubleshooter.probes.spacelogs import read_space_log
 from troubleshooter.probes.spacetext import job_outcome_of_title, repo_in_url_text, stage_group
 
-NETWORK_KINDS = frozenset({"refused", "dns", "connect-timeout", "read-timeout", "network", "proxy"})
 MAX_DISCUSSIONS = 30  # newest first; the job message is among the latest few
-
-
-def hub_api(ctx: ProbeContext, reserve_s: float = 0.3) -> Any:
-    """An HfApi on the effective endpoint whose requests time out before this probe's deadline."""
-    from huggingface_hub import HfApi
-
-    install_bounded_client(max(0.2, ctx.time_left() - reserve_s))
-    return HfApi(endpoint=effective_endpoint(), library_name="troubleshooter")
-
-
-def dead_endpoint(ctx: ProbeContext) -> ProbeResult | None:
-    """An `unknown` result when an earlier probe of this walk found the endpoint dead."""
-    dead = ctx.recall(DEAD_ENDPOINT)
-    if dead:
-        return unknown(
-            f"not asked: {dead['endpoint']} was already found unreachable ({dead['kind']})",
-            kind="endpoint-dead",
-            endpoint=dead["endpoint"],
-        )
-    return None
-
-
-def hub_error(ctx: ProbeContext, exc: BaseException) -> dict[str, Any]:
-    """Classify a failed call; remember the endpoint as dead when the network itself failed."""
-    facts = classify(exc)
-    if facts["kind"] in NETWORK_KINDS:
-        ctx.remember(DEAD_ENDPOINT, {"endpoint": effective_endpoint(), "kind": facts["kind"]})
-    return facts
-
-
-def repo_url(repo_id: str, repo_type: str = "model") -> str:
-    prefix = {"space": "spaces/", "dataset": "datasets/"}.get(repo_type, "")
-    return f"{effective_endpoint()}/{prefix}{repo_id}"
 
 
 @probe(
@@ -213,8 +180,6 @@ def logs_probe(ctx: ProbeContext, space: str, source: str = "run") -> ProbeResul
     Uses huggingface_hub's `fetch_space_logs` (server-sent events); reading stops after a
     bounded number of lines or before the deadline, whichever comes first.
     """
-    from troubleshooter.probes.spacelogs import read_space_log
-
     if (dead := dead_endpoint(ctx)) is not None:
         return dead
     return read_space_log(ctx, space, build=(source == "build"))
