@@ -19,6 +19,7 @@ from troubleshooter.probes._hubhttp import (
     classify,
     effective_endpoint,
     install_bounded_client,
+    sample_bytes,
     xet_cas_url,
 )
 from troubleshooter.probes.colab import installed_version
@@ -122,7 +123,29 @@ def file_probe(
                 f"which {STATE_WORDS.get(reach['state'], reach['state'])}",
                 **facts,
             )
+    facts["transfer"] = _transfer_sample(ctx, url, token)
     return passed(f"{filename} resolves at commit {str(meta.commit_hash)[:12]} and its bytes are reachable", **facts)
+
+
+def _transfer_sample(ctx: ProbeContext, url: str, token: str | None) -> dict[str, Any]:
+    """How fast the file's first bytes arrive through the user's client (download-timeout evidence)."""
+    from huggingface_hub.utils import build_hf_headers
+
+    window = min(2.0, ctx.time_left() - 0.4)
+    if window < 0.3:
+        return {"state": "not-measured", "why": "no time left"}
+    try:
+        sample = sample_bytes(url, headers=build_hf_headers(token=token or False), window_s=window)
+    except Exception as exc:
+        err = classify(exc)
+        return {
+            "state": "timed-out" if err["kind"] == "read-timeout" else "failed",
+            "kind": err["kind"],
+            "window_s": window,
+        }
+    sample["state"] = "ok" if sample["status"] < 400 else "refused"
+    sample["window_s"] = round(window, 2)
+    return sample
 
 
 def _check_xet(ctx: ProbeContext, meta: Any, token: str | None, facts: dict[str, Any]) -> ProbeResult:
