@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -43,3 +44,39 @@ def exit_past_abandoned(code: int) -> int:
         sys.stderr.flush()
         os._exit(code)
     return code
+
+
+def cancellable(func: Callable[[], T], seconds: float, what: str, cancel: threading.Event) -> T:
+    """`func()` in a worker thread, waited for up to `seconds`; Ctrl-C or the deadline sets `cancel`.
+
+    The worker checks `cancel` before each change (`ActionContext.will_undo`), so after an
+    interrupt it stops at the next step boundary; the wait for it is capped at a second, then
+    the interrupt goes on (KeyboardInterrupt is re-raised).
+    """
+    from troubleshooter.engine.runner import ABANDONED
+
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = func()
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name=f"apply:{what}", daemon=True)
+    thread.start()
+    try:
+        thread.join(max(0.01, seconds))
+    except KeyboardInterrupt:
+        cancel.set()
+        thread.join(1.0)
+        if thread.is_alive():
+            ABANDONED.append(what)
+        raise
+    if thread.is_alive():
+        cancel.set()
+        ABANDONED.append(what)
+        raise TimedOut(f"{what} did not finish within {seconds:g} s (a hung mount?)")
+    if "error" in box:
+        raise box["error"]
+    return cast(T, box["value"])

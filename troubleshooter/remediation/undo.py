@@ -16,6 +16,7 @@ unless `--force`. `--dry-run` only shows what would happen.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -252,7 +253,7 @@ def _undo(path: Path, args: argparse.Namespace) -> int:
         sys.stderr.write(f"{path}: no applied fixes recorded by this machine; nothing to undo\n")
         return 1 if refused else 0
     try:
-        with apply_lock(state_dir, args.timeout):
+        with contextlib.nullcontext() if args.dry_run else apply_lock(state_dir, args.timeout):
             lines, skipped, whole = undo_records(applied, dry=args.dry_run, force=args.force, timeout_s=args.timeout)
             for line in lines:
                 sys.stdout.write(scrub(line) + "\n")
