@@ -2,8 +2,8 @@
 
 Each case runs the real action (or the real CLI) in a child process with a crash hook injected
 for `<step>` (`tests.remediation.killing`; the shipped code reads no test variable); the child
-is killed with SIGKILL when it reaches that step, exactly as an OOM kill or a pulled plug would. The parent then checks what is on
-disk, and that running the same thing again finishes the job.
+is killed with SIGKILL when it reaches that step, exactly as an OOM kill or a pulled plug would.
+The parent then checks what is on disk, and that running the same thing again finishes the job.
 """
 
 from __future__ import annotations
