@@ -10,10 +10,10 @@ the system call*, because the machine can change in between (a folder swapped fo
 The rules, in the order they are checked, each refusal saying which one failed:
 
 - an absolute path without `..` or NUL;
-- strictly inside its declared root (at least one component below it);
 - never a protected place: `/`, a top-level folder (`/usr`, `/content`, anything with fewer
   than `MIN_DEPTH` components), anything inside a system tree (`/usr/...`, `/etc/...`, `/proc`),
   the user's home itself or a folder that contains it;
+- strictly inside its declared root (at least one component below it);
 - never through a symlink: no component from `/` down to the path is a symbolic link (the
   plan resolved links already, so a link here means the path changed since the plan).
 """
@@ -131,11 +131,11 @@ def check_place(path: str | Path, root: str | Path, *, home: str | Path | None, 
     if ".." in Path(text).parts or ".." in Path(root_text).parts:
         raise PlaceRefused(f"{text}: '..' is not allowed in a path a fix touches")
     norm, root_n = os.path.normpath(text), os.path.normpath(root_text)
-    if norm == root_n or not _is_under(norm, root_n):
-        raise PlaceRefused(f"{norm}: outside the place this fix declared ({root_n})")
     why = protected_reason(norm, str(home) if home else None)
     if why:
         raise PlaceRefused(f"{norm}: refused, {why}")
+    if norm == root_n or not _is_under(norm, root_n):
+        raise PlaceRefused(f"{norm}: outside the place this fix declared ({root_n})")
     try:
         link = _symlink_on_the_way(norm, missing_ok=missing_ok)
     except FileNotFoundError:
