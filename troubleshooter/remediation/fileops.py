@@ -18,10 +18,12 @@ import glob
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-TEMP_MARK = "troubleshooter-"  # temp files of ours carry it, so a leftover is never someone else's
+TEMP_MARK = "troubleshooter-"
+LEFTOVER_AGE_S = 600.0  # temp files of ours carry it, so a leftover is never someone else's
 
 
 class PathRefused(Exception):
@@ -81,9 +83,11 @@ def atomic_write(path: str | Path, data: bytes, *, mode: int | None = None, step
         except FileNotFoundError:
             mode = 0o644
     prefix = f".{target.name}.{TEMP_MARK}"
+    stale = time.time() - LEFTOVER_AGE_S
     for leftover in target.parent.glob(glob.escape(prefix) + "*.tmp"):  # from a run killed mid-write
         with contextlib.suppress(OSError):
-            leftover.unlink()
+            if leftover.lstat().st_mtime < stale:  # never another process's write in progress
+                leftover.unlink()
     fd, temp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -112,6 +116,8 @@ def backup_file(path: str | Path, backup_dir: Path, *, step: str = "backup") -> 
     backup_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     digest = sha256_bytes(data)
     target = backup_dir / f"{digest[:12]}-{source.name}"
+    if sha256_file(target) == digest:  # content-addressed: the same bytes are kept already
+        return target, digest
     atomic_write(target, data, mode=0o600, step=step)  # a profile may hold secrets: owner-only
     return target, digest
 
