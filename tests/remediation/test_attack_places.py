@@ -60,7 +60,7 @@ def test_a_folder_swapped_for_a_symlink_after_the_plan_is_not_moved(actx: Action
 
 def test_an_env_file_in_a_system_folder_is_refused(actx: ActionContext) -> None:
     for target in ("/etc/profile", "/etc/environment", "/usr/lib/x.env"):
-        with pytest.raises(Refused, match="system folder|system or top-level"):
+        with pytest.raises(Refused, match=r"system folder|system or top-level"):
             plan(actx, "env.set", variables={"HF_HUB_DISABLE_XET": "1"}, file=target)
 
 
