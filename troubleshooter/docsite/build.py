@@ -56,7 +56,7 @@ def load_catalog(extra_dirs: Iterable[Path] = (), docs_dir: Path | None = None) 
     from troubleshooter.probes import registry
 
     docs = {slug: docs_dir / f"{slug}.md" for slug in DOC_SLUGS if docs_dir and (docs_dir / f"{slug}.md").is_file()}
-    return content.Catalog(discover(list(extra_dirs)), registry(), vocabulary(), docs)
+    return content.Catalog(discover(list(extra_dirs), lint=False), registry(), vocabulary(), docs)
 
 
 @cache

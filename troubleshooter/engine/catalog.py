@@ -33,12 +33,16 @@ def _check_dirs(extra_dirs: Iterable[Path]) -> list[Path]:
     return [d for d in dirs if d.resolve() != shipped_dir().resolve()]
 
 
-def load_clean(file: Path, shipped_ids: frozenset[str] | None) -> Playbook:
-    """Read and lint one playbook; a user playbook (`shipped_ids` given) may not take a shipped id."""
+def load_clean(file: Path, shipped_ids: frozenset[str] | None, *, lint: bool = True) -> Playbook:
+    """Read and lint one playbook; a user playbook (`shipped_ids` given) may not take a shipped id.
+
+    `lint=False` is for the docs only (they describe a playbook, never walk it, and `docs check`
+    reports what lint would).
+    """
     from troubleshooter.engine.lint import lint_playbook
 
     playbook = read_playbook(file)
-    errors = lint_playbook(playbook)
+    errors = lint_playbook(playbook) if lint else []
     if shipped_ids is not None and playbook.id in shipped_ids:
         message = (
             f"playbook id {playbook.id!r} is the id of a shipped playbook; a playbook from --playbook-dir "
@@ -55,7 +59,7 @@ def _shipped_ids() -> frozenset[str]:
 
 
 def discover(
-    extra_dirs: Iterable[Path] = (), on_error: Callable[[PlaybookErrors], None] | None = None
+    extra_dirs: Iterable[Path] = (), on_error: Callable[[PlaybookErrors], None] | None = None, *, lint: bool = True
 ) -> dict[str, Playbook]:
     """Load the shipped playbooks plus any extra directories, keyed by id (all lint-clean)."""
     dirs = _check_dirs(extra_dirs)
@@ -64,7 +68,7 @@ def discover(
     for directory in (shipped_dir(), *dirs):
         for file in sorted(Path(directory).glob("*.yaml")):
             try:
-                playbook = load_clean(file, shipped)
+                playbook = load_clean(file, shipped, lint=lint)
             except PlaybookErrors as exc:
                 if on_error is None:
                     raise
