@@ -88,7 +88,7 @@ def parse_answers(items: Sequence[str]) -> dict[str, str]:
 def load_catalog(dirs: Sequence[str]) -> dict[str, Any]:
     from troubleshooter.engine.catalog import discover
 
-    return discover([Path(d) for d in dirs])
+    return discover([Path(d) for d in dirs], on_error=lambda exc: _err(exc.render()))
 
 
 def _injected(path: str) -> dict[str, Any]:

@@ -49,12 +49,27 @@ def _refs_in(value: object) -> Iterable[str]:
             yield from _refs_in(v)
 
 
+def _fact_declared(pb: Playbook, node_id: str, path: str) -> bool:
+    """True when `node_id` is a check whose probe declares the fact `path` starts with
+    (a probe that declares no facts at all is taken at its word)."""
+    node = pb.nodes.get(node_id)
+    if not isinstance(node, CheckNode) or not path:
+        return False
+    spec = probes.registry().get(node.probe)
+    return spec is None or not spec.facts or path.split(".", 1)[0] in spec.facts
+
+
 def _check_refs(pb: Playbook, where: SourceRef, value: object, errors: list[PlaybookError]) -> None:
+    """Every `${...}` must resolve: an input, or a fact its check node's probe declares; text
+    that opens `${` but is no reference at all is an error too (it would reach the machine)."""
     for name in _refs_in(value):
         node, _, path = name.partition(".")
-        if name in pb.inputs or (path and isinstance(pb.nodes.get(node), CheckNode)):
+        if name in pb.inputs or _fact_declared(pb, node, path):
             continue
         errors.append(PlaybookError(where, f"reference ${{{name}}} names no input and no check node's fact"))
+    for text in _strings_in(value):
+        if "${" in REF.sub("", text):
+            errors.append(PlaybookError(where, f"malformed reference in {text!r} (write ${{input}} or ${{node.fact}})"))
 
 
 def lint_playbook(pb: Playbook) -> list[PlaybookError]:

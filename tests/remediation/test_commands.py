@@ -61,11 +61,14 @@ def test_empty_argument_from_a_missing_input_is_refused(actx: ActionContext) -> 
         actions.make_plan(spec, actx, {"argv": ["echo", ""]})
 
 
-def test_preview_that_shows_nothing_to_do_makes_the_command_a_noop(actx: ActionContext) -> None:
-    preview = [sys.executable, "-c", "print('Nothing to prune')"]
+def test_preview_that_shows_nothing_to_do_makes_the_command_a_noop(actx: ActionContext, tmp_path: Path) -> None:
+    marker = tmp_path / "preview-ran"
+    preview = [sys.executable, "-c", f"open({str(marker)!r}, 'w'); print('Nothing to prune')"]
     planned = plan(actx, "command.run", argv=["false"], preview=preview, noop_when="Nothing to prune")
-    assert planned.noop and planned.run is None
-    assert "  | Nothing to prune" in planned.lines
+    assert not marker.exists(), "a dry-run executes nothing, not even the preview"
+    assert planned.run is not None and any("nothing runs during a dry-run" in line for line in planned.lines)
+    outcome = planned.run()
+    assert marker.exists() and outcome.changes == [] and "nothing to do" in outcome.message
 
 
 def test_failing_or_hanging_command_is_reported_not_applied(actx: ActionContext) -> None:

@@ -15,7 +15,7 @@ from troubleshooter.engine.conditions import MISSING, evaluate, lookup
 from troubleshooter.model.playbook import Branch, CheckNode, DiagnosisNode, Playbook, QuestionNode, Verdict
 from troubleshooter.model.result import ProbeResult, Status, Step
 
-REF = re.compile(r"\$\{([a-z0-9_.-]+)\}")
+REF = re.compile(r"\$\{([A-Za-z0-9_.-]+)\}")  # any case: `${legacy.legacy.TRANSFORMERS_CACHE}`
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,11 @@
 
 The argv comes from the playbook (after `${...}` substitution of whole arguments, so a value
 can never turn into extra arguments or shell syntax). A command may name a read-only
-`preview` argv (`hf cache prune --dry-run`) that runs when planning, so the dry-run shows what
-the tool itself says it would do. Commands cannot be undone by this tool; pip upgrades can
-(the previous version is reinstalled).
+`preview` argv (`hf cache prune --dry-run`); a dry-run executes nothing, so the preview only
+runs after consent, right before the command, and when its output matches `noop_when` the
+command is skipped. A command is never `safe` (lint rejects it: a playbook cannot know what a
+program does on this machine). Commands cannot be undone by this tool; pip upgrades can (the
+previous version is reinstalled).
 """
 
 from __future__ import annotations
@@ -100,14 +102,16 @@ def run_command(
     """
     command = _resolve(actx, list(argv))
     lines = ["run: " + " ".join(argv)]
+    checker = _resolve(actx, list(preview)) if preview else None
     if preview:
-        code, output = run_argv(actx, _resolve(actx, list(preview)), min(timeout_s, actx.timeout_s * 4))
-        lines.append(f"preview ({' '.join(preview)}, exit {code if code is not None else 'timeout'}):")
-        lines += [f"  | {line}" for line in output]
-        if code == 0 and noop_when and re.search(noop_when, "\n".join(output)):
-            return Plan(lines, noop=True, reason="the preview shows nothing to do")
+        lines.append(f"first, after consent: {' '.join(preview)} (read-only; nothing runs during a dry-run)")
 
     def run() -> Outcome:
+        actx.will_undo({"kind": "none", "why": f"{argv[0]}'s effects cannot be undone by this tool"})
+        if checker is not None:
+            code, output = run_argv(actx, checker, min(timeout_s, actx.timeout_s * 4))
+            if code == 0 and noop_when and re.search(noop_when, "\n".join(output)):
+                return Outcome(message=f"nothing to do: {' '.join(preview or [])} shows nothing to change")
         code, output = run_argv(actx, command, timeout_s)
         change = {"kind": "command", "argv": list(argv), "returncode": code, "output_tail": output}
         undo = {"kind": "none", "why": f"{argv[0]}'s effects cannot be undone by this tool"}
@@ -115,7 +119,7 @@ def run_command(
             raise CommandFailed(change, f"{' '.join(argv)} exited with {code if code is not None else 'a timeout'}")
         return Outcome([change], [undo], message=f"ran {' '.join(argv)}")
 
-    return Plan(lines, run)
+    return Plan(lines, run, deadline_s=timeout_s * 2 + 5)
 
 
 class CommandFailed(Refused):
@@ -150,6 +154,11 @@ def pip_upgrade(actx: ActionContext, package: str, min_version: str | None = Non
     lines.append("restart the notebook kernel afterwards: a running kernel keeps the version it imported")
 
     def run() -> Outcome:
+        actx.will_undo(
+            {"kind": "pip-install", "package": package, "version": current}
+            if current
+            else {"kind": "pip-uninstall", "package": package}
+        )
         code, output = run_argv(actx, argv, timeout_s)
         change = {"kind": "command", "argv": argv, "returncode": code, "output_tail": output}
         if code != 0:
@@ -166,4 +175,4 @@ def pip_upgrade(actx: ActionContext, package: str, min_version: str | None = Non
         )
         return Outcome([change], [undo], message=f"{package}: {current or 'absent'} -> {after}")
 
-    return Plan(lines, run)
+    return Plan(lines, run, deadline_s=timeout_s + 5)
