@@ -190,7 +190,7 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
 
 def _apply(session: Any, args: argparse.Namespace, ctx: Any) -> tuple[dict[str, Any] | None, Any]:
     try:
-        from troubleshooter.remediation.flow import apply_from_cli
+        from troubleshooter.remediation.headless import apply_from_cli
     except ImportError:
         _err("applying fixes is not available in this version; nothing was changed")
         return None, session

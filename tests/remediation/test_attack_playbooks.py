@@ -78,7 +78,7 @@ def test_every_fix_of_every_shipped_playbook_resolves_every_reference() -> None:
     probes = probe_registry()
     for pb in discover().values():
         inputs = {key: f"value-of-{key}" for key in pb.inputs}
-        facts = {}
+        facts: dict[str, dict[str, object]] = {}
         for node in pb.nodes.values():
             if isinstance(node, CheckNode):
                 declared = probes[node.probe].facts

@@ -59,6 +59,11 @@ def _reach(ctx: ProbeContext, url: str, budget: float) -> dict[str, Any]:
         "xet": "the file is stored in Xet (X-Xet-Hash)",
         "xet_enabled": "hf_xet installed and HF_HUB_DISABLE_XET not set",
         "cas_host": "Xet storage host named by the Hub's xet read-token answer",
+        "elapsed_s": "seconds the metadata request took",
+        "transfer": "a sample of the file's first bytes: state, bytes, first_byte_s, rate_bps, window_s",
+        "hf_xet_version": "installed hf_xet version (null: not installed)",
+        "hf_xet_known_bad": "this hf_xet release could hang on poor networks (before 1.5.2)",
+        "xet_flow": "the Xet reconstruction request timed over a short window: state, bytes, window_s",
     },
 )
 def file_probe(

@@ -250,6 +250,4 @@ def _note(journal: Journal | None, record: ApplyRecord, status: str, actx: Actio
         within(lambda: journal.record(entry), max(actx.timeout_s, 1.0), "journal")
 
 
-from troubleshooter.remediation.headless import apply_from_cli, candidates  # noqa: E402  (re-exported)
-
-__all__ = ["ApplyRecord", "Preview", "apply_from_cli", "apply_remediation", "candidates", "preview"]
+__all__ = ["ApplyRecord", "Preview", "apply_remediation", "preview"]
