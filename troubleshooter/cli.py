@@ -86,7 +86,7 @@ def parse_answers(items: Sequence[str]) -> dict[str, str]:
 
 
 def load_catalog(dirs: Sequence[str]) -> dict[str, Any]:
-    from troubleshooter.engine.catalog import discover
+    from troubleshooter.catalog import discover
 
     return discover([Path(d) for d in dirs], on_error=lambda exc: _err(exc.render()))
 
@@ -139,7 +139,7 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
         answers = {**{k: str(v) for k, v in (replay_data.get("inputs") or {}).items()}, **answers}
     if args.facts:
         injected.update(_injected(args.facts))
-    from troubleshooter.engine.catalog import find_playbook
+    from troubleshooter.catalog import find_playbook
 
     playbook = find_playbook(args.playbook or "", [Path(d) for d in args.playbook_dir])
     if playbook is None:

@@ -35,7 +35,7 @@ def diagnose(playbook_id: str, *, timeout: float = 5.0, lang: str = "en", **answ
     huggingface_hub gets back the HTTP client factory it had before the walk.
     """
     from troubleshooter.agent.wiring import kernel_context, target_report
-    from troubleshooter.engine.catalog import discover
+    from troubleshooter.catalog import discover
     from troubleshooter.engine.runner import RunOptions, walk
     from troubleshooter.report.build import build_report
 

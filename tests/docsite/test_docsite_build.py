@@ -6,9 +6,9 @@ import json
 import re
 from pathlib import Path
 
+from troubleshooter.catalog import discover
 from troubleshooter.causes import vocabulary
 from troubleshooter.docsite.build import build_site, write_site
-from troubleshooter.engine.catalog import discover
 from troubleshooter.engine.conditions import describe
 from troubleshooter.i18n import pick
 from troubleshooter.model.playbook import CheckNode, DiagnosisNode, QuestionNode

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.conftest import base_env, run_cli
 from tests.remediation.test_lint_actions import playbook
-from troubleshooter.engine.catalog import discover
+from troubleshooter.catalog import discover
 from troubleshooter.engine.walker import _substitute
 from troubleshooter.model.playbook import CheckNode
 from troubleshooter.probes import registry as probe_registry

@@ -11,7 +11,7 @@ from troubleshooter.exit_codes import ExitCode
 
 
 def main(argv: Sequence[str]) -> int:
-    from troubleshooter.engine.catalog import shipped_dir
+    from troubleshooter.engine.loader import shipped_dir
     from troubleshooter.lint import lint_paths
 
     parser = argparse.ArgumentParser(prog="troubleshooter lint", description="Check playbooks for errors.")

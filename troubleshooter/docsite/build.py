@@ -51,8 +51,8 @@ def default_docs_dir() -> Path | None:
 
 
 def load_catalog(extra_dirs: Iterable[Path] = (), docs_dir: Path | None = None) -> content.Catalog:
+    from troubleshooter.catalog import discover
     from troubleshooter.causes import vocabulary
-    from troubleshooter.engine.catalog import discover
     from troubleshooter.probes import registry
 
     docs = {slug: docs_dir / f"{slug}.md" for slug in DOC_SLUGS if docs_dir and (docs_dir / f"{slug}.md").is_file()}

@@ -38,6 +38,12 @@ TESTS = ("equals", "not_equals", "in", "exists", "lt", "le", "gt", "ge", "matche
 INPUT_KINDS = ("text", "repo-id", "path")
 MAX_TEXT = 20_000
 
+
+def shipped_dir() -> Path:
+    """The playbooks that ship inside the package (found the same way from a wheel)."""
+    return Path(__file__).resolve().parent.parent / "playbooks"
+
+
 TOP_KEYS = {"id", "title", "summary", "symptoms", "tags", "inputs", "start", "nodes", "remediations", "schema"}
 NODE_KEYS = {
     "check": {"type", "title", "probe", "args", "branches", "otherwise", "description"},

@@ -63,7 +63,7 @@ def _walk_in_new_process(session: Session, ctx: ProbeContext, overlay: Mapping[s
     import subprocess
     import sys
 
-    from troubleshooter.engine.catalog import shipped_dir
+    from troubleshooter.engine.loader import shipped_dir
     from troubleshooter.engine.runner import RunOptions, walk
     from troubleshooter.model.playbook import CheckNode
     from troubleshooter.model.result import ProbeResult

@@ -1,4 +1,4 @@
-"""Where playbooks come from: the ones shipped inside the package, plus the user's folders.
+"""Where playbooks come from (above lint: every playbook a walk gets is lint-clean): the ones shipped inside the package, plus the user's folders.
 
 `discover` reads them all (for --list, lint, the TUI's home screen and the docs); a walk needs
 one, and `find_playbook` reads just that file when it follows the `<id>.yaml` convention.
@@ -15,14 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from troubleshooter.engine.loader import ID_RE, read_playbook
+from troubleshooter.engine.loader import ID_RE, read_playbook, shipped_dir
 from troubleshooter.errors import PlaybookError, PlaybookErrors, UsageError
+from troubleshooter.lint import lint_playbook
 from troubleshooter.model.playbook import Playbook
 
-
-def shipped_dir() -> Path:
-    """The playbooks that ship inside the package (found the same way from a wheel)."""
-    return Path(__file__).resolve().parent.parent / "playbooks"
+__all__ = ["discover", "find_playbook", "load_clean", "shipped_dir"]
 
 
 def _check_dirs(extra_dirs: Iterable[Path]) -> list[Path]:
@@ -39,8 +37,6 @@ def load_clean(file: Path, shipped_ids: frozenset[str] | None, *, lint: bool = T
     `lint=False` is for the docs only (they describe a playbook, never walk it, and `docs check`
     reports what lint would).
     """
-    from troubleshooter.engine.lint import lint_playbook
-
     playbook = read_playbook(file)
     errors = lint_playbook(playbook) if lint else []
     if shipped_ids is not None and playbook.id in shipped_ids:
