@@ -1,4 +1,6 @@
-"""Where playbooks come from (above lint: every playbook a walk gets is lint-clean): the ones shipped inside the package, plus the user's folders.
+"""Where playbooks come from: the ones shipped inside the package, plus the user's folders.
+
+It sits above lint, so every playbook a walk gets is lint-clean.
 
 `discover` reads them all (for --list, lint, the TUI's home screen and the docs); a walk needs
 one, and `find_playbook` reads just that file when it follows the `<id>.yaml` convention.
