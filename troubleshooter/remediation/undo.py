@@ -130,7 +130,10 @@ def _pip(entry: dict[str, Any], dry: bool, force: bool) -> str:
     if not PACKAGE.match(package) or (entry["kind"] == "pip-install" and not VERSION.match(str(entry["version"]))):
         raise Skip(f"{package!r}: not a package name and version this tool records; refused")
     spec = f"{package}=={entry['version']}" if entry["kind"] == "pip-install" else package
-    argv = [sys.executable, "-m", "pip", "install" if entry["kind"] == "pip-install" else "uninstall", spec]
+    python = str(entry.get("python") or sys.executable)  # the interpreter the fix changed (signed entry)
+    if not os.path.isfile(python) or not os.access(python, os.X_OK):
+        raise Skip(f"{python}: the interpreter this fix changed is gone; nothing to undo there")
+    argv = [python, "-m", "pip", "install" if entry["kind"] == "pip-install" else "uninstall", spec]
     if entry["kind"] == "pip-uninstall":
         argv.insert(-1, "--yes")
     if dry:
