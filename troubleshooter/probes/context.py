@@ -33,6 +33,7 @@ class ProbeContext:
     in_kernel: bool = False
     proc_root: Path = Path("/proc")
     modules: dict[str, Any] = field(default_factory=dict)  # injected stand-ins (e.g. "pynvml")
+    target_python: str | None = None  # the user's interpreter to diagnose; None: this process's sys.executable
     started_at: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
