@@ -64,7 +64,7 @@ _SCHEDULING_ERROR = re.compile(
 
 
 def runtime_error_kind(message: str | None) -> str | None:
-    """`scheduling` when the runtime's errorMessage says the Space could not be placed, else `app` (None: no message)."""
+    """`scheduling` when the errorMessage says the Space could not be placed, else `app` (None: no message)."""
     if not message or not message.strip():
         return None
     return "scheduling" if _SCHEDULING_ERROR.search(message) else "app"
