@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,10 @@ SLEEPER = "import signal, sys, time\nsignal.signal(signal.SIGTERM, lambda *_: sy
 def service(env: dict[str, str]) -> Iterator[int]:
     """A live process started with exactly `env` (as systemd starts a unit), stopped afterwards."""
     proc = subprocess.Popen([sys.executable, "-c", SLEEPER, "--port", "8080"], env=env, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    cmdline = Path(f"/proc/{proc.pid}/cmdline")
+    while b"--port" not in cmdline.read_bytes() and time.monotonic() < deadline:
+        time.sleep(0.02)  # until exec: before it, /proc shows the parent's environment
     try:
         yield proc.pid
     finally:
