@@ -17,9 +17,11 @@ from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.hub import walk_token
 from troubleshooter.probes.spaceapi import NETWORK_KINDS, dead_endpoint, hub_api, hub_error, repo_url
 from troubleshooter.probes.spacelogs import read_space_log
-from troubleshooter.probes.spacetext import job_outcome_of_title, repo_in_url_text, stage_group
+from troubleshooter.probes.spacetext import job_outcome_of_title, repo_in_url_text, runtime_error_kind, stage_group
+from troubleshooter.redact import scrub
 
 MAX_DISCUSSIONS = 30  # newest first; the job message is among the latest few
+MAX_ERROR_CHARS = 400  # of the runtime's errorMessage, cut only after secrets are scrubbed
 
 
 @probe(
@@ -34,7 +36,9 @@ MAX_DISCUSSIONS = 30  # newest first; the job message is among the latest few
         "requested_hardware": "hardware the Space asks for",
         "sleep_time": "seconds of inactivity before a sleep (gcTimeout)",
         "log_source": "which logs explain this stage: build or run",
-        "error_message": "the Hub's error message for a failed build or start",
+        "error_message": "the Hub's error message for a failed build or start (secrets scrubbed, then cut)",
+        "error_kind": "scheduling (no hardware could be given: capacity, quota, policy) | app | null (no message)",
+        "hardware_unassigned": "hardware was requested but none is assigned",
     },
 )
 def runtime_probe(ctx: ProbeContext, space: str) -> ProbeResult:
@@ -66,6 +70,7 @@ def runtime_probe(ctx: ProbeContext, space: str) -> ProbeResult:
     raw = getattr(runtime, "raw", None) or {}
     stage = str(runtime.stage)
     group = stage_group(stage)
+    message = scrub(str(raw.get("errorMessage") or "")).strip()[:MAX_ERROR_CHARS] or None
     facts = {
         **base,
         "kind": "ok",
@@ -74,7 +79,9 @@ def runtime_probe(ctx: ProbeContext, space: str) -> ProbeResult:
         "hardware": runtime.hardware,
         "requested_hardware": runtime.requested_hardware,
         "sleep_time": runtime.sleep_time,
-        "error_message": (raw.get("errorMessage") or None),
+        "error_message": message,
+        "error_kind": runtime_error_kind(message),
+        "hardware_unassigned": bool(runtime.requested_hardware) and not runtime.hardware,
         "log_source": "build" if stage.upper() in ("BUILD_ERROR", "CONFIG_ERROR", "NO_APP_FILE") else "run",
     }
     line = (
@@ -82,6 +89,8 @@ def runtime_probe(ctx: ProbeContext, space: str) -> ProbeResult:
     )
     if group in ("running", "starting"):
         return passed(line, **facts)
+    if message:
+        line += f": {message}"
     if group == "build-error":
         return failed(line, **facts)
     return warned(line, **facts)

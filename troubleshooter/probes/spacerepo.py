@@ -67,13 +67,9 @@ def output_repo_probe(ctx: ProbeContext, output_repo: str | None = None, space: 
         err = hub_error(ctx, exc)
         facts.update(err)
         if err["kind"] in ("repo-not-found", "not-found", "unauthorized", "gated"):
-            if guessed:
-                return skipped(
-                    f"no output repo given; the project-name guess {repo} does not exist",
-                    **facts,
-                    exists=None,
-                    repo=None,
-                )
+            if guessed:  # a guess that names nothing says nothing: no repo, not a missing one
+                facts.update(exists=None, repo=None, guess=repo)
+                return skipped(f"no output repo given; the project-name guess {repo} does not exist", **facts)
             return failed(
                 f"the output repo {repo} does not exist (or is not visible to this token)",
                 **facts,
