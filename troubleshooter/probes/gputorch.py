@@ -18,6 +18,7 @@ from troubleshooter.model.result import ProbeResult, failed, passed, skipped, un
 from troubleshooter.probes import probe
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.gpu import nvml_snapshot
+from troubleshooter.probes.torchwheel import choose_index
 
 TORCH_QUERY = r"""
 import json, warnings
@@ -109,6 +110,18 @@ def _version_tuple(text: str | None) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+def nvml_capabilities(ctx: ProbeContext) -> list[list[int]]:
+    """Compute capabilities of the GPUs NVML sees (torch may not see any)."""
+    devices = nvml_snapshot(ctx).get("devices") or []
+    out = []
+    for device in devices:
+        cap = str(device.get("compute_capability") or "") if isinstance(device, dict) else ""
+        major, _, minor = cap.partition(".")
+        if major.isdigit() and minor.isdigit():
+            out.append([int(major), int(minor)])
+    return out
+
+
 @probe(
     "gpu.torch",
     facts={
@@ -118,6 +131,7 @@ def _version_tuple(text: str | None) -> tuple[int, int] | None:
         "available": "torch.cuda.is_available()",
         "cuda_driver": "the CUDA version the driver supports",
         "mismatch": "cpu-build | cuda-newer-than-driver | init-failed | none",
+        "wheel": "the PyTorch wheel index that fits the driver and the GPUs: index, index_url, reason",
     },
 )
 def gpu_torch(ctx: ProbeContext, cuda_driver: str | None = None) -> ProbeResult:
@@ -140,6 +154,8 @@ def gpu_torch(ctx: ProbeContext, cuda_driver: str | None = None) -> ProbeResult:
         "cuda_driver": driver_cuda,
         "warnings": info.get("warnings") or [],
     }
+    capabilities = [tuple(c) for c in info.get("capabilities") or nvml_capabilities(ctx) if len(c) == 2]
+    facts["wheel"] = choose_index(driver_cuda, capabilities)  # type: ignore[arg-type]
     if not facts["installed"]:
         return skipped("torch is not installed in this Python", mismatch="none", **facts)
     build, driver = _version_tuple(facts["cuda"]), _version_tuple(driver_cuda)
