@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 async def measure() -> list[str]:
-    from troubleshooter.engine.catalog import discover
+    from troubleshooter.catalog import discover
     from troubleshooter.model.result import ProbeResult, Status
     from troubleshooter.tui.app import TroubleshooterApp
 

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
-
 __all__ = ["__version__", "diagnose", "load_ipython_extension"]
 
 
 def __getattr__(name: str) -> Any:
-    """Resolve the notebook API lazily so `import troubleshooter` costs nothing."""
+    """Resolve the notebook API and the version lazily so `import troubleshooter` costs nothing.
+
+    The version lives in `_version` so the core can read it without depending on this root,
+    which reaches the notebook face.
+    """
+    if name == "__version__":
+        from troubleshooter._version import __version__
+
+        return __version__
     if name == "diagnose":
         from troubleshooter.notebook import diagnose
 

@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from troubleshooter import __version__
+from troubleshooter._version import __version__
 from troubleshooter.errors import PlaybookErrors, TroubleshooterError, UsageError
-from troubleshooter.exit_codes import VERDICT_EXIT, ExitCode
+from troubleshooter.exit_codes import ExitCode
 from troubleshooter.i18n import normalize_lang, pick
+from troubleshooter.model.playbook import Verdict
 from troubleshooter.redact import scrub
 
 SUBCOMMANDS = {
@@ -88,9 +89,9 @@ def parse_answers(items: Sequence[str]) -> dict[str, str]:
 
 
 def load_catalog(dirs: Sequence[str]) -> dict[str, Any]:
-    from troubleshooter.engine.catalog import discover
+    from troubleshooter.catalog import discover
 
-    return discover([Path(d) for d in dirs])
+    return discover([Path(d) for d in dirs], on_error=lambda exc: _err(exc.render()))
 
 
 def _injected(path: str) -> dict[str, Any]:
@@ -126,8 +127,9 @@ def _injected(path: str) -> dict[str, Any]:
 def run_walk(args: argparse.Namespace, lang: str) -> int:
     from troubleshooter.agent.wiring import live_context, target_report
     from troubleshooter.engine.runner import ABANDONED, RunOptions, walk
-    from troubleshooter.model.report import Report, build_report
     from troubleshooter.probes.context import ProbeContext
+    from troubleshooter.report.build import build_report
+    from troubleshooter.report.document import Report, write_report
 
     answers = parse_answers(args.answer)
     injected: dict[str, Any] = {}
@@ -140,7 +142,7 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
         answers = {**{k: str(v) for k, v in (replay_data.get("inputs") or {}).items()}, **answers}
     if args.facts:
         injected.update(_injected(args.facts))
-    from troubleshooter.engine.catalog import find_playbook
+    from troubleshooter.catalog import find_playbook
 
     playbook = find_playbook(args.playbook or "", [Path(d) for d in args.playbook_dir])
     if playbook is None:
@@ -181,7 +183,7 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
     else:
         sys.stdout.write(report.to_text())
     sys.stdout.flush()
-    code = VERDICT_EXIT.get(report.verdict, ExitCode.INCONCLUSIVE)
+    code = Verdict.of(report.verdict).exit_code
     if ABANDONED:
         _err(f"note: abandoned probe(s) still blocked: {', '.join(ABANDONED)}")
         sys.stderr.flush()
@@ -191,7 +193,7 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
 
 def _apply(session: Any, args: argparse.Namespace, ctx: Any) -> tuple[dict[str, Any] | None, Any]:
     try:
-        from troubleshooter.remediation.flow import apply_from_cli
+        from troubleshooter.remediation.headless import apply_from_cli
     except ImportError:
         _err("applying fixes is not available in this version; nothing was changed")
         return None, session
@@ -199,25 +201,6 @@ def _apply(session: Any, args: argparse.Namespace, ctx: Any) -> tuple[dict[str, 
         session, args.apply, args.yes, ctx, err=_err, only=args.fix
     )
     return result
-
-
-def write_report(report: Any, path: Path) -> None:
-    suffix = path.suffix.lower()
-    renderers = {
-        ".json": report.to_json,
-        ".md": report.to_markdown,
-        ".markdown": report.to_markdown,
-        ".html": report.to_html,
-        ".htm": report.to_html,
-        ".txt": report.to_text,
-    }
-    if suffix not in renderers:
-        raise UsageError(f"--report {path}: use a .json, .md or .html file name")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(renderers[suffix](), encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def list_playbooks(args: argparse.Namespace, lang: str) -> int:

@@ -1,4 +1,7 @@
-"""Exit codes of the headless contract; only cli.py turns outcomes into these."""
+"""Exit codes of the headless contract; only cli.py turns outcomes into these.
+
+Which verdict exits with which code is `Verdict.exit_code` (model.playbook), next to the verdicts.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +16,3 @@ class ExitCode(IntEnum):
     USAGE = 2
     INCONCLUSIVE = 3
     INTERNAL = 4
-
-
-VERDICT_EXIT = {
-    "healthy": ExitCode.HEALTHY,
-    "problem": ExitCode.PROBLEM,
-    "inconclusive": ExitCode.INCONCLUSIVE,
-    "needs-input": ExitCode.INCONCLUSIVE,
-}

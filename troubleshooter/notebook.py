@@ -15,12 +15,11 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from collections.abc import Mapping
 from typing import Any
 
 from troubleshooter.errors import PlaybookErrors, UsageError
 from troubleshooter.i18n import normalize_lang
-from troubleshooter.model.report import Report
+from troubleshooter.report.document import Report
 
 MAGIC_NAME = "troubleshoot"
 RESERVED_KEYS = ("playbook_id", "timeout", "lang")  # diagnose()'s own parameters
@@ -36,9 +35,9 @@ def diagnose(playbook_id: str, *, timeout: float = 5.0, lang: str = "en", **answ
     huggingface_hub gets back the HTTP client factory it had before the walk.
     """
     from troubleshooter.agent.wiring import kernel_context, target_report
-    from troubleshooter.engine.catalog import discover
+    from troubleshooter.catalog import discover
     from troubleshooter.engine.runner import RunOptions, walk
-    from troubleshooter.model.report import build_report
+    from troubleshooter.report.build import build_report
 
     if not 0 < timeout <= 600:
         raise UsageError("timeout must be between 0 and 600 seconds")
@@ -124,54 +123,3 @@ def troubleshoot_magic(line: str) -> Report | None:
 def register_magic(ipython: Any) -> None:
     """Register `%troubleshoot` with an IPython shell (`%load_ext troubleshooter` calls this)."""
     ipython.register_magic_function(troubleshoot_magic, magic_kind="line", magic_name=MAGIC_NAME)
-
-
-STATUS_STYLES: Mapping[str, str] = {
-    "pass": "green",
-    "fail": "red",
-    "error": "red",
-    "warn": "yellow",
-    "timeout": "yellow",
-    "unknown": "magenta",
-    "skipped": "dim",
-}
-VERDICT_STYLES: Mapping[str, str] = {
-    "healthy": "green",
-    "problem": "red",
-    "inconclusive": "yellow",
-    "needs-input": "yellow",
-}
-
-
-def rich_renderable(data: Mapping[str, Any]) -> Any:
-    """A rich renderable of a report (what `rich.print(report)` shows in a terminal or notebook)."""
-    from rich.console import Group
-    from rich.panel import Panel
-    from rich.table import Table
-    from rich.text import Text
-
-    from troubleshooter.report.render import VERDICT_WORDS
-
-    verdict = str(data.get("verdict"))
-    diagnosis = data.get("diagnosis")
-    head = Text(VERDICT_WORDS.get(verdict, verdict), style=f"bold {VERDICT_STYLES.get(verdict, '')}")
-    if diagnosis:
-        head.append(f": {diagnosis['cause']} — {diagnosis['title']}")
-    body: list[Any] = [head]
-    if diagnosis and diagnosis.get("explanation"):
-        body.append(Text(str(diagnosis["explanation"])))
-    for rem in data.get("remediations") or []:
-        lines = [f"• {step}" for step in rem.get("steps", [])] + [f"  $ {cmd}" for cmd in rem.get("commands", [])]
-        title = Text(f"Fix [{rem['applicability']}]: {rem['title']}")
-        body.append(Panel(Text("\n".join(lines) or "-"), title=title, title_align="left"))
-    table = Table("node", "probe", "status", "evidence", title="Path walked", expand=True)
-    for step in data.get("steps") or []:
-        status = str(step.get("status") or "")
-        table.add_row(
-            str(step["node"]),
-            str(step.get("probe") or "question"),
-            Text(status, style=STATUS_STYLES.get(status, "")),
-            str(step.get("evidence") or ""),
-        )
-    body.append(table)
-    return Panel(Group(*body), title=Text(f"{data.get('playbook_title')} ({data.get('playbook')})"), title_align="left")

@@ -6,9 +6,9 @@ import json
 import re
 from pathlib import Path
 
+from troubleshooter.catalog import discover
 from troubleshooter.causes import vocabulary
 from troubleshooter.docsite.build import build_site, write_site
-from troubleshooter.engine.catalog import discover
 from troubleshooter.engine.conditions import describe
 from troubleshooter.i18n import pick
 from troubleshooter.model.playbook import CheckNode, DiagnosisNode, QuestionNode
@@ -145,3 +145,38 @@ def test_rebuilding_removes_pages_of_a_playbook_that_is_gone(tmp_path: Path) -> 
     removed = write_site(build_site([extra], None), out)
     assert "en/playbooks/doomed.html" in removed
     assert not (out / "en/playbooks/doomed.html").exists()
+
+
+def test_a_stale_or_forged_manifest_never_deletes_outside_what_the_builder_wrote(tmp_path: Path) -> None:
+    """Attack: `docs build` deleted whatever a forged `site/manifest.json` listed, `../` and
+    absolute paths included. Only files inside the output folder that still hold the bytes this
+    builder recorded are removed."""
+    import hashlib
+    import json
+
+    out = tmp_path / "site"
+    write_site(build_site([], None), out)
+    victims = {
+        "outside": tmp_path / "precious.txt",
+        "absolute": tmp_path / "abs.txt",
+        "user-edited": out / "en" / "notes.html",
+        "through-link": tmp_path / "linked" / "page.html",
+    }
+    for path in victims.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("mine\n")
+    (out / "linkdir").symlink_to(tmp_path / "linked", target_is_directory=True)
+    digest = hashlib.sha256(b"mine\n").hexdigest()
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["files"].update(
+        {
+            "../precious.txt": digest,
+            str(victims["absolute"]): digest,
+            "en/notes.html": "0" * 64,  # the user's file, not the bytes we wrote
+            "linkdir/page.html": digest,
+        }
+    )
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    removed = write_site(build_site([], None), out)
+    assert removed == []
+    assert all(path.read_text() == "mine\n" for path in victims.values())

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.docsite.cdp import STARTUP_S, CdpError, Chromium
-from troubleshooter.engine.catalog import discover
+from troubleshooter.catalog import discover
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from troubleshooter.catalog import discover
 from troubleshooter.docsite.layout import BOX_W, GraphEdge, GraphNode, layout_graph, layout_playbook, wrap_label
-from troubleshooter.engine.catalog import discover
 
 PLAYBOOKS = sorted(discover())
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from troubleshooter.engine.factcheck import values_of
-from troubleshooter.engine.lint import lint_paths
 from troubleshooter.engine.rules import BY_CODE, RULES
+from troubleshooter.lint import lint_paths
 
 BASE = """\
 id: demo

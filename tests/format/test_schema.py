@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from troubleshooter.engine.catalog import shipped_dir
+from troubleshooter.engine.loader import shipped_dir
 from troubleshooter.engine.schema import KINDS, render, shipped_path
 
 jsonschema = pytest.importorskip("jsonschema")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tests.conftest import CANARY
 from tests.playbooks.test_drive_playbook import assert_cause, drive_mount, needs_fuse, safetensors_bytes, walk
-from troubleshooter.engine.catalog import find_playbook
+from troubleshooter.catalog import find_playbook
 from troubleshooter.engine.runner import RunOptions
 from troubleshooter.engine.runner import walk as walk_playbook
 from troubleshooter.engine.walker import Session

@@ -251,3 +251,24 @@ def test_misspelled_public_repo_without_token_is_repo_not_found_not_auth_require
     repo = next(s for s in result.json["steps"] if s["node"] == "repo")
     assert repo["facts"]["maybe_private"] is True
     assert "check the spelling" in repo["evidence"]
+
+
+def test_first_bytes_slower_than_the_read_timeout_is_download_timeout(home: Path) -> None:
+    """The walk measures how fast the file's bytes arrive, not only what the variables say."""
+    slow = Fault(r"^/lfs/", methods=("GET",), delay=1.5)
+    with FakeHub(users=[FakeUser(CANARY, "alice")], repos=[_repo()], faults=[slow]) as hub:
+        env = {"HF_TOKEN": CANARY, "HF_HUB_DISABLE_XET": "1", "HF_HUB_DOWNLOAD_TIMEOUT": "1"}
+        result = _walk(hub.url, home, env, timeout=5)
+    _assert_cause(result, "download-timeout")
+    steps = {s["node"]: s for s in result.json["steps"]}
+    transfer = steps["file"]["facts"]["transfer"]
+    assert transfer["first_byte_s"] is None or transfer["first_byte_s"] >= 1.0
+    assert "HF_HUB_DOWNLOAD_TIMEOUT" in steps["timeouts"]["facts"]["measured"]
+
+
+def test_healthy_walk_records_the_measured_transfer(home: Path) -> None:
+    with FakeHub(users=[FakeUser(CANARY, "alice")], repos=[_repo()]) as hub:
+        result = _walk(hub.url, home, {"HF_TOKEN": CANARY, "HF_HUB_DISABLE_XET": "1"})
+    _assert_cause(result, None, "healthy")
+    transfer = next(s for s in result.json["steps"] if s["node"] == "file")["facts"]["transfer"]
+    assert transfer["state"] == "ok" and transfer["bytes"] > 0 and transfer["rate_bps"] > 0

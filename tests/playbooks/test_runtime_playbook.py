@@ -172,3 +172,76 @@ def test_this_machine_answers_for_itself_with_real_nvml(tmp_path: Path) -> None:
     assert_cause(result, "no-gpu")
     assert real_code in (9, 12)
     assert step(result, "nvml")["facts"]["error_code"] == real_code
+
+
+RTX_5090: dict[str, Any] = {
+    "name": "NVIDIA GeForce RTX 5090",
+    "memory_total_mib": 32607,
+    "memory_used_mib": 412,
+    "compute_capability": [12, 0],
+}
+B200: dict[str, Any] = {"name": "NVIDIA B200", "memory_total_mib": 183359, "compute_capability": [10, 0]}
+L4: dict[str, Any] = {"name": "NVIDIA L4", "memory_total_mib": 23034, "compute_capability": [8, 9]}
+ARCH_CU124 = ["sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90"]
+
+
+@pytest.mark.parametrize(("gpu", "sm"), [(RTX_5090, "sm_120"), (B200, "sm_100")])
+def test_gpu_newer_than_every_architecture_of_the_build_is_arch_unsupported(
+    tmp_path: Path, gpu: dict[str, Any], sm: str
+) -> None:
+    nvml = {"cuda_driver_version": 12080, "devices": [gpu]}
+    torch = {"version": "2.5.1+cu124", "cuda": "12.4", "devices": [gpu["name"]], "arch_list": ARCH_CU124}
+    result = walk(tmp_path, nvml, torch)
+    assert_cause(result, "gpu-arch-unsupported")
+    assert step(result, "torch")["facts"]["available"] is True
+    facts = step(result, "arch")["facts"]
+    assert facts["unsupported"] == [sm] and facts["arch_list"] == ARCH_CU124
+    assert f"{sm} is not compatible with the current PyTorch installation" in facts["warning"]
+    assert {d["source"] for d in facts["devices"]} == {"torch", "nvml"}
+    assert result.json["remediations"][0]["id"] == "install-torch-for-arch"
+
+
+def test_a_build_with_the_same_major_architecture_runs_the_gpu(tmp_path: Path) -> None:
+    # sm_89 is not in the list, but sm_80/sm_86 are: torch runs an L4 on them (same major).
+    torch = {"version": "2.5.1+cu124", "cuda": "12.4", "devices": ["NVIDIA L4"], "arch_list": ARCH_CU124}
+    result = walk(tmp_path, {"cuda_driver_version": 12040, "devices": [L4]}, torch)
+    assert_cause(result, None)
+    facts = step(result, "arch")["facts"]
+    assert facts["state"] == "supported" and facts["warning"] is None
+    blackwell = {**torch, "version": "2.7.1+cu128", "cuda": "12.8", "arch_list": [*ARCH_CU124, "sm_100", "sm_120"]}
+    result = walk(
+        tmp_path, {"cuda_driver_version": 12080, "devices": [RTX_5090]}, {**blackwell, "devices": [RTX_5090["name"]]}
+    )
+    assert_cause(result, None)
+
+
+def test_colab_runtime_without_a_gpu_after_choosing_one_is_the_usage_limit(tmp_path: Path) -> None:
+    colab = {"COLAB_RELEASE_TAG": "release-colab_20250601-060000_RC00"}
+    unanswered = walk(tmp_path, {"init_error": 12}, env=colab)
+    assert_cause(unanswered, "no-gpu")  # without the answer nothing changes
+    assert step(unanswered, "ask-runtime-type")["answer"] == "unknown"
+    chose_gpu = walk(tmp_path, {"init_error": 12}, None, "runtime_type=gpu", env=colab)
+    assert_cause(chose_gpu, "colab-usage-limit")
+    assert step(chose_gpu, "colab")["facts"]["markers"] == ["COLAB_RELEASE_TAG"]
+    chose_cpu = walk(tmp_path, {"init_error": 12}, None, "runtime_type=cpu", env=colab)
+    assert_cause(chose_cpu, "no-gpu")
+
+
+def test_outside_colab_a_page_that_never_connects_walks_the_browser_checklist(tmp_path: Path) -> None:
+    laptop = walk(tmp_path, {"init_error": 12})
+    assert_cause(laptop, "no-gpu")
+    assert step(laptop, "ask-connect-from")["answer"] == "here"
+    answers = ["connect_from=browser", "private_window=yes", "cookies=blocked", "extensions=yes"]
+    browser = walk(tmp_path, {"init_error": 12}, None, *answers)
+    assert_cause(browser, "colab-frontend-cannot-connect")
+    recorded = {s["node"]: s["answer"] for s in browser.json["steps"] if s.get("answer")}
+    assert recorded == {
+        "ask-connect-from": "browser",
+        "ask-private-window": "yes",
+        "ask-cookies": "blocked",
+        "ask-extensions": "yes",
+        "ask-other-sessions": "unknown",
+        "ask-compute-units": "unknown",
+    }
+    with_gpu = walk(tmp_path, {"devices": [T4]}, TORCH_OK, "connect_from=browser", "compute_units=exhausted")
+    assert_cause(with_gpu, "colab-usage-limit")

@@ -194,3 +194,47 @@ def test_silent_log_stream_is_not_mistaken_for_an_empty_log(home: Path) -> None:
     steps = _expect(result, "hub-unreachable")
     assert steps["job-logs"]["facts"]["kind"] == "read-timeout"
     assert result.seconds < 2 + 4
+
+
+def test_scheduling_failure_in_the_runtime_error_is_hardware_unavailable(home: Path) -> None:
+    message = f"Scheduling failure: unable to schedule on a100-large (request by {CANARY})"
+    space = _space(id="bob/trl-dpo-run", stage="RUNTIME_ERROR", hardware="a100-large", error_message=message)
+    with FakeHub(users=[FakeUser(CANARY, "bob", role="write")], repos=[space]) as hub:
+        result = _walk(hub.url, home, space=space.id)
+    steps = _expect(result, "space-hardware-unavailable")  # also: the token in the message never shows
+    facts = steps["runtime"]["facts"]
+    assert facts["error_kind"] == "scheduling" and facts["hardware_unassigned"] is True
+    assert facts["requested_hardware"] == "a100-large" and facts["hardware"] is None
+    assert facts["error_message"].startswith("Scheduling failure: unable to schedule")
+    assert "build-logs" not in steps and "job-message" not in steps
+    assert {r["id"]: r["applicability"] for r in result.json["remediations"]}[
+        "retry-or-other-hardware"
+    ] == "display-only"
+
+
+def test_an_app_that_crashes_at_start_stays_a_build_error(home: Path) -> None:
+    message = "Exit code: 1. Reason: ModuleNotFoundError: No module named 'gradio'"
+    space = _space(stage="RUNTIME_ERROR", error_message=message, build_logs=["Successfully built image"])
+    with _hub(space) as hub:
+        steps = _expect(_walk(hub.url, home), "space-build-error")
+    assert steps["runtime"]["facts"]["error_kind"] == "app"
+    assert "ModuleNotFoundError" in steps["runtime"]["evidence"]
+
+
+def test_oauth_job_without_any_discussion_but_with_weights_is_finished(home: Path) -> None:
+    # Launched after an OAuth login (hf_oauth_ token): AutoTrain posts no discussion, the log is gone.
+    space = _space(id="alice/llm-finetuner")
+    output = FakeRepo("alice/sft-v2", private=True, files=[FakeFile("adapter_model.safetensors", size=4096)])
+    with _hub(space, output) as hub:
+        steps = _expect(_walk(hub.url, home, space=space.id, output_repo=output.id), "space-finished")
+    assert steps["job-message"]["facts"]["outcome"] == "none"
+    assert steps["output-repo"]["facts"]["has_weights"] is True
+    assert "base-model" not in steps
+
+
+def test_project_name_guess_that_does_not_exist_is_skipped_not_a_crash(home: Path) -> None:
+    with _hub(_space(id="alice/autotrain-nothing-here")) as hub:
+        steps = _expect(_walk(hub.url, home, space="alice/autotrain-nothing-here"), "space-billing-pause")
+    repo = steps["output-repo"]
+    assert repo["status"] == "skipped", repo["evidence"]
+    assert repo["facts"]["guess"] == "alice/nothing-here" and repo["facts"]["repo"] is None

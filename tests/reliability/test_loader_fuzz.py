@@ -7,9 +7,9 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from troubleshooter.engine.lint import lint_playbook
 from troubleshooter.engine.loader import parse_playbook
 from troubleshooter.errors import PlaybookError, PlaybookErrors
+from troubleshooter.lint import lint_playbook
 
 POSITION = re.compile(r"^fuzz\.yaml:\d+:\d+: ")
 SEED = """id: demo

@@ -78,6 +78,20 @@ def run_worker(env: Mapping[str, str], spec: Mapping[str, Any], *, timeout: floa
     return WorkerResult(proc.returncode, data, proc.stderr)
 
 
+def run_killed_cli(args: list[str], env: Mapping[str, str], step: str, *, timeout: float = 60) -> WorkerResult:
+    """The real CLI in a child process that SIGKILLs itself at crash point `step` (stdout as text)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.remediation.killing", step, *args],
+        env=dict(env),
+        cwd=str(REPO_ROOT),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+    return WorkerResult(proc.returncode, {"stdout": proc.stdout}, proc.stderr)
+
+
 Entry = tuple[str, bytes, int, int]
 
 

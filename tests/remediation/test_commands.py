@@ -61,11 +61,14 @@ def test_empty_argument_from_a_missing_input_is_refused(actx: ActionContext) -> 
         actions.make_plan(spec, actx, {"argv": ["echo", ""]})
 
 
-def test_preview_that_shows_nothing_to_do_makes_the_command_a_noop(actx: ActionContext) -> None:
-    preview = [sys.executable, "-c", "print('Nothing to prune')"]
+def test_preview_that_shows_nothing_to_do_makes_the_command_a_noop(actx: ActionContext, tmp_path: Path) -> None:
+    marker = tmp_path / "preview-ran"
+    preview = [sys.executable, "-c", f"open({str(marker)!r}, 'w'); print('Nothing to prune')"]
     planned = plan(actx, "command.run", argv=["false"], preview=preview, noop_when="Nothing to prune")
-    assert planned.noop and planned.run is None
-    assert "  | Nothing to prune" in planned.lines
+    assert not marker.exists(), "a dry-run executes nothing, not even the preview"
+    assert planned.run is not None and any("nothing runs during a dry-run" in line for line in planned.lines)
+    outcome = planned.run()
+    assert marker.exists() and outcome.changes == [] and "nothing to do" in outcome.message
 
 
 def test_failing_or_hanging_command_is_reported_not_applied(actx: ActionContext) -> None:
@@ -94,12 +97,21 @@ def test_pip_upgrade_validates_the_minimum_version() -> None:
     assert _errors("pip.upgrade", package="huggingface_hub", min_version="1.0 --pre")
 
 
-def test_pip_upgrade_is_a_noop_when_the_minimum_is_installed(actx: ActionContext) -> None:
-    planned = plan(actx, "pip.upgrade", package="huggingface_hub", min_version="0.20.2")
-    assert planned.noop and planned.run is None and "already at least 0.20.2" in planned.reason
+def test_pip_upgrade_is_a_noop_when_the_requirement_is_already_satisfied(actx: ActionContext) -> None:
+    from importlib import metadata
+
+    installed = metadata.version("huggingface_hub")
+    planned = plan(actx, "pip.upgrade", package="huggingface_hub", requirement=f"huggingface_hub=={installed}")
+    assert planned.noop and planned.run is None and "already satisfied" in planned.reason
 
 
-def test_pip_upgrade_preview_is_an_argv_of_this_interpreter(actx: ActionContext) -> None:
+def test_pip_upgrade_that_pip_cannot_resolve_installs_nothing_and_says_why(actx: ActionContext) -> None:
     planned = plan(actx, "pip.upgrade", package="troubleshooter-test-not-installed")
-    assert planned.lines[0] == f"run: {sys.executable} -m pip install --upgrade troubleshooter-test-not-installed"
-    assert "installed now: not installed" in planned.lines
+    assert planned.noop and planned.run is None
+    assert "pip cannot resolve troubleshooter-test-not-installed" in planned.reason
+
+
+def test_pip_upgrade_validates_the_requirement_range() -> None:
+    assert _errors("pip.upgrade", package="huggingface_hub", requirement="huggingface_hub>=0.20.2,<0.21") == []
+    assert _errors("pip.upgrade", package="huggingface_hub", requirement="attacker-package>=1")
+    assert _errors("pip.upgrade", package="huggingface_hub", requirement="huggingface_hub>=1 --index-url=x")

@@ -1,9 +1,9 @@
 """SIGKILL at every crash point of every file-changing step leaves files whole: old or new, never half.
 
-Each case runs the real action (or the real CLI) in a child process with
-`TROUBLESHOOTER_TEST_KILL_AT=<step>`; the product kills itself with SIGKILL when it reaches
-that step, exactly as an OOM kill or a pulled plug would. The parent then checks what is on
-disk, and that running the same thing again finishes the job.
+Each case runs the real action (or the real CLI) in a child process with a crash hook injected
+for `<step>` (`tests.remediation.killing`; the shipped code reads no test variable); the child
+is killed with SIGKILL when it reaches that step, exactly as an OOM kill or a pulled plug would.
+The parent then checks what is on disk, and that running the same thing again finishes the job.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from tests.remediation.support import (
     contents,
     mode,
     plan,
+    run_killed_cli,
     run_worker,
     write_file,
     write_journal,
 )
-from troubleshooter.remediation.fileops import KILL_AT_VAR
 from troubleshooter.remediation.folders import ASIDE_MARK
 
 KILLED = -signal.SIGKILL
@@ -74,10 +74,6 @@ def test_every_crash_point_in_the_code_is_killed_at_by_a_test() -> None:
     assert _steps_in_the_code() == covered
 
 
-def _killed(env: dict[str, str], step: str) -> dict[str, str]:
-    return {**env, KILL_AT_VAR: step}
-
-
 def _whole_leftovers(folders: Iterable[Path], allowed: Iterable[bytes] = ()) -> None:
     """Temp files a kill left behind (`.<name>.*.tmp`) hold a whole version, never a part:
     one of `allowed`, or for a journal a complete JSON document."""
@@ -106,7 +102,7 @@ def test_env_edit_killed_at_each_step_leaves_the_old_or_the_new_file(
         "state_dir": str(state_dir),
         "run": True,
     }
-    result = run_worker(_killed(env, step), spec)
+    result = run_worker(env, {**spec, "kill_at": step})
     assert result.code == KILLED, result
     assert profile.read_bytes() == ENV_STEPS[step] and mode(profile) == 0o640
     backups = list(state_dir.glob("backups/*/*"))
@@ -125,7 +121,7 @@ def test_lock_removal_killed_at_each_step_keeps_the_marker_or_a_whole_backup(
     lock, _ = soft_marker(cache, alive=False, repo_dir=REPO_DIR)
     marker = lock.read_bytes()
     spec = {"action": "lock.remove", "args": {"repo": REPO}, "state_dir": str(state_dir), "run": True}
-    result = run_worker(_killed(env, step), spec)
+    result = run_worker(env, {**spec, "kill_at": step})
     assert result.code == KILLED, result
     backups = [b for b in state_dir.glob("backups/*/*") if not b.name.endswith(".tmp")]
     if LOCK_STEPS[step]:
@@ -150,7 +146,7 @@ def test_move_aside_killed_after_the_rename_leaves_the_folder_whole_at_one_name(
     (folder / "MyDrive" / "notes.txt").write_text("only copy\n")
     files = contents(folder)
     spec = {"action": "folder.move-aside", "args": {"path": str(folder)}, "state_dir": str(state_dir), "run": True}
-    result = run_worker(_killed(env, "aside:renamed"), spec)
+    result = run_worker(env, {**spec, "kill_at": "aside:renamed"})
     assert result.code == KILLED, result
     places = [p for p in folder.parent.iterdir() if p.name.startswith("drive")]
     assert len(places) == 1 and contents(places[0]) == files
@@ -162,7 +158,7 @@ def test_dir_create_killed_after_a_mkdir_leaves_only_whole_empty_folders(
 ) -> None:
     target = tmp_path / "a" / "b" / "c"
     spec = {"action": "dir.create", "args": {"path": str(target)}, "state_dir": str(state_dir), "run": True}
-    result = run_worker(_killed(env, "dir:created"), spec)
+    result = run_worker(env, {**spec, "kill_at": "dir:created"})
     assert result.code == KILLED, result
     assert (tmp_path / "a").is_dir() and not (tmp_path / "a" / "b").exists()
     again = run_worker(env, spec)
@@ -176,7 +172,7 @@ def test_cli_apply_killed_while_journaling_leaves_the_profile_and_the_journal_wh
 ) -> None:
     args = ["--playbook", "fetching-stuck", "--json", "--timeout", "3", "--apply", "safe"]
     args += ["--answer", f"repo={REPO}", "--answer", f"env_file={profile}"]
-    result = run_cli(args, _killed({**env, "HF_HUB_OFFLINE": "1"}, step))
+    result = run_killed_cli(args, {**env, "HF_HUB_OFFLINE": "1"}, step)
     assert result.code == KILLED, result.stderr
     assert profile.read_bytes() == OLD
     journals = list(state_dir.glob("runs/*.json"))
@@ -199,7 +195,7 @@ def test_undo_killed_at_each_step_leaves_the_old_or_the_new_file(
     outcome = planned.run()
     journal = write_journal(state_dir, [{"remediation": "unset-offline", "undo": outcome.undo}])
 
-    result = run_cli(["undo", str(journal)], _killed(env, step))
+    result = run_killed_cli(["undo", str(journal)], env, step)
     assert result.code == KILLED, result.stderr
     assert profile.read_bytes() == UNDO_STEPS[step] and mode(profile) == 0o640
     json.loads(journal.read_text())  # still a whole journal

@@ -79,7 +79,8 @@ def test_dotenv_file_gets_plain_assignments(actx: ActionContext, home: Path) -> 
     assert planned.run is not None
     outcome = planned.run()
     assert dotenv.read_bytes() == b"HF_HUB_DISABLE_XET=1\n"
-    assert outcome.undo == [{"kind": "remove-file", "path": str(dotenv), "sha256": outcome.changes[0]["sha256"]}]
+    sha = outcome.changes[0]["sha256"]
+    assert outcome.undo == [{"kind": "remove-file", "path": str(dotenv), "sha256": sha, "root": str(dotenv.parent)}]
 
 
 def test_value_with_shell_syntax_stays_one_literal_value(actx: ActionContext, home: Path, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import CANARY, CliResult, base_env, run_cli
 from tests.fakes.hubserver import FakeFile, FakeHub, FakeRepo, FakeUser
 from tests.probes.test_locks_holders import soft_marker
-from tests.remediation.support import REPO, REPO_DIR, mode, snapshot, write_file
+from tests.remediation.support import REPO, REPO_DIR, mode, run_killed_cli, snapshot, write_file
 
 BASHRC = (
     f"alias ll='ls -l'\nexport HF_HUB_OFFLINE=1  # set while {CANARY} was broken\nexport HF_TOKEN={CANARY}\n"
@@ -147,7 +147,8 @@ def test_a_run_killed_right_after_removing_a_lock_can_still_be_undone(home: Path
     cache = home / ".cache" / "huggingface" / "hub"
     lock, _ = soft_marker(cache, alive=False, repo_dir=REPO_DIR)
     marker = lock.read_bytes()
-    result = _walk(_env(home, hub, TROUBLESHOOTER_TEST_KILL_AT="lock:removed"), "--apply", "unsafe", "--yes")
+    argv = ["--playbook", "fetching-stuck", "--json", "--timeout", "3", "--answer", f"repo={REPO}"]
+    result = run_killed_cli([*argv, "--apply", "unsafe", "--yes"], _env(home, hub), "lock:removed")
     assert result.code == -9 and not lock.exists(), result.stderr
     [journal] = _state(home).glob("runs/*.json")
     [fix] = json.loads(journal.read_text())["fixes"]

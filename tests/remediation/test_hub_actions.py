@@ -202,6 +202,6 @@ def test_cli_undo_from_the_journal_puts_the_old_variable_back(
     applied = _act(env, tmp_path, "space.set-variable", space=SPACE, key="PAUSE_ON_FAILURE", value="0")
     fix = {"remediation": "keep-failed-space-up", "undo": applied.data["outcome"]["undo"]}
     journal = write_journal(tmp_path / "state", [fix])
-    undone = run_cli(["undo", str(journal)], env)
-    assert space.variables == {"PAUSE_ON_FAILURE": "1"}, undone.stdout
+    undone = run_cli(["undo", str(journal)], {**env, "TROUBLESHOOTER_STATE_DIR": str(tmp_path / "state")})
+    assert space.variables == {"PAUSE_ON_FAILURE": "1"}, undone.stdout + undone.stderr
     assert undone.code == 0

@@ -3,8 +3,8 @@
     python -m tests.remediation.worker '{"action": "env.set", "args": {...}, "state_dir": "...", "run": true}'
 
 The child reads its environment like the CLI does (`ProbeContext(env=os.environ)`), so
-huggingface_hub sees HF_ENDPOINT at import and `TROUBLESHOOTER_TEST_KILL_AT` kills it for real
-at a crash point. It prints one JSON object on stdout: the plan (`lines`, `noop`, `reason`),
+huggingface_hub sees HF_ENDPOINT at import, and `"kill_at": STEP` injects a crash hook that
+kills it for real at a crash point. It prints one JSON object on stdout: the plan (`lines`, `noop`, `reason`),
 the outcome of `run()` (`changes`, `undo`, `message`), or `refused` with the `stage` (plan or
 run) that refused, and the `seconds` planning and running took. With `"undo": [fixes]` it
 calls `undo_records` instead and prints its `lines` and `skipped`.
@@ -22,6 +22,11 @@ from typing import Any
 
 def main(argv: list[str]) -> int:
     spec: dict[str, Any] = json.loads(argv[0])
+    if spec.get("kill_at"):
+        from tests.remediation.killing import killer
+        from troubleshooter.remediation import fileops
+
+        fileops.CRASH_HOOKS.append(killer(str(spec["kill_at"])))
     if "undo" in spec:
         from troubleshooter.remediation.undo import undo_records
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.tui.planning import FakeProbes
-from troubleshooter.engine.catalog import discover
+from troubleshooter.catalog import discover
 from troubleshooter.model.playbook import Playbook
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.tui.app import TroubleshooterApp

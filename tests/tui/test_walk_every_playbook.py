@@ -10,7 +10,7 @@ from textual.widgets import Input, OptionList
 
 from tests.tui.conftest import settle
 from tests.tui.planning import FakeProbes, plan_walk, required_answers
-from troubleshooter.engine.catalog import discover
+from troubleshooter.catalog import discover
 from troubleshooter.tui.messages import ProbeFinished
 from troubleshooter.tui.screens.walk import WalkScreen
 from troubleshooter.tui.widgets.playbook_tree import PlaybookTree, as_data

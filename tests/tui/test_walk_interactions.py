@@ -7,8 +7,8 @@ from textual.widgets import OptionList
 
 from tests.tui.conftest import settle
 from tests.tui.planning import FakeProbes
-from troubleshooter.model.report import build_report
 from troubleshooter.model.result import ProbeResult, Status
+from troubleshooter.report.build import build_report
 from troubleshooter.tui.screens.walk import WalkScreen
 from troubleshooter.tui.widgets.step_view import StepView
 

@@ -12,10 +12,11 @@ import pytest
 
 from troubleshooter.engine.loader import parse_playbook
 from troubleshooter.engine.runner import RunOptions, walk
-from troubleshooter.model.report import Report, build_report
 from troubleshooter.model.result import ProbeResult, Status
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.redact import register_secret
+from troubleshooter.report.build import build_report
+from troubleshooter.report.document import Report
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 SECRET = "hf_GoldenSecretValue0123456789abcdefgh"

@@ -11,8 +11,8 @@ from troubleshooter.exit_codes import ExitCode
 
 
 def main(argv: Sequence[str]) -> int:
-    from troubleshooter.engine.catalog import shipped_dir
-    from troubleshooter.engine.lint import lint_paths
+    from troubleshooter.engine.loader import shipped_dir
+    from troubleshooter.lint import lint_paths
 
     parser = argparse.ArgumentParser(prog="troubleshooter lint", description="Check playbooks for errors.")
     parser.add_argument("paths", nargs="*", help="playbook files or directories (default: the shipped playbooks)")

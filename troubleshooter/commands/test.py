@@ -17,7 +17,7 @@ from troubleshooter.model.playbook import Playbook
 
 
 def _playbooks(names: list[str], dirs: list[Path]) -> list[Playbook]:
-    from troubleshooter.engine.catalog import discover, find_playbook
+    from troubleshooter.catalog import discover, find_playbook
     from troubleshooter.engine.loader import read_playbook
     from troubleshooter.errors import UsageError
 

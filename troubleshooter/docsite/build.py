@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from troubleshooter import __version__
+from troubleshooter._version import __version__
 from troubleshooter.docsite import content
 from troubleshooter.docsite.labels import LABELS
 from troubleshooter.docsite.layout import layout_playbook
@@ -50,12 +51,12 @@ def default_docs_dir() -> Path | None:
 
 
 def load_catalog(extra_dirs: Iterable[Path] = (), docs_dir: Path | None = None) -> content.Catalog:
+    from troubleshooter.catalog import discover
     from troubleshooter.causes import vocabulary
-    from troubleshooter.engine.catalog import discover
     from troubleshooter.probes import registry
 
     docs = {slug: docs_dir / f"{slug}.md" for slug in DOC_SLUGS if docs_dir and (docs_dir / f"{slug}.md").is_file()}
-    return content.Catalog(discover(list(extra_dirs)), registry(), vocabulary(), docs)
+    return content.Catalog(discover(list(extra_dirs), lint=False), registry(), vocabulary(), docs)
 
 
 @cache
@@ -220,8 +221,37 @@ def read_manifest(out: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and data.get("generator") == "troubleshooter docs" else None
 
 
+SAFE_REL = re.compile(r"(?:[A-Za-z0-9_.-]+/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*\Z")
+
+
+def _ours_to_remove(out: Path, rel: object, digest: object) -> Path | None:
+    """The stale page `rel` of an earlier build, if it is provably ours to delete, else None.
+
+    A manifest can be stale or forged (it is a file in the output folder), so it never names
+    what to delete by itself: the name must be a plain relative path of the shapes this
+    builder writes (no `..`, not absolute), lie inside `out` with no symlink on the way, and
+    the file must still hold exactly the bytes the manifest says this builder wrote.
+    """
+    if not isinstance(rel, str) or not isinstance(digest, str) or not SAFE_REL.match(rel):
+        return None
+    if any(part in ("", ".", "..") for part in rel.split("/")):
+        return None
+    target = out / rel
+    current = out
+    for part in rel.split("/"):
+        current = current / part
+        if current.is_symlink():
+            return None
+    if not target.is_file() or not Path(os.path.realpath(target)).is_relative_to(os.path.realpath(out)):
+        return None
+    return target if hashlib.sha256(target.read_bytes()).hexdigest() == digest else None
+
+
 def write_site(site: Site, out: Path) -> list[str]:
-    """Write the files; remove pages an earlier build made that no longer exist. Returns removed paths."""
+    """Write the files; remove pages an earlier build wrote that no longer exist. Returns removed paths.
+
+    Only files this builder wrote are removed (see `_ours_to_remove`), and only inside `out`.
+    """
     previous = read_manifest(out)
     out.mkdir(parents=True, exist_ok=True)
     for rel, data in sorted(site.files.items()):
@@ -230,8 +260,12 @@ def write_site(site: Site, out: Path) -> list[str]:
         if not target.is_file() or target.read_bytes() != data:
             target.write_bytes(data)
     removed = []
-    for rel in sorted((previous or {}).get("files", {})):
-        if rel not in site.files and (out / rel).is_file():
-            (out / rel).unlink()
+    files = (previous or {}).get("files")
+    for rel, digest in sorted(files.items() if isinstance(files, dict) else []):
+        if rel in site.files:
+            continue
+        stale = _ours_to_remove(out, rel, digest)
+        if stale is not None:
+            stale.unlink()
             removed.append(rel)
     return removed

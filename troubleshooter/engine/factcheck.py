@@ -134,6 +134,9 @@ def reference_errors(pb: Playbook, where: SourceRef, value: object) -> list[Play
             errors.append(
                 PlaybookError(where, f"reference ${{{name}}} names no input and no check node's fact", code="TS103")
             )
+        if "${" in ANY_REF.sub("", text):
+            message = f"malformed reference in {text!r} (write ${{input}} or ${{node.fact}})"
+            errors.append(PlaybookError(where, message, code="TS103"))
     return errors
 
 

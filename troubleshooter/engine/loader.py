@@ -23,6 +23,7 @@ from troubleshooter.engine.shape import unknown_keys as _unknown_keys
 from troubleshooter.engine.yamlsrc import Located, load_located
 from troubleshooter.errors import PlaybookError, PlaybookErrors, SourceRef
 from troubleshooter.model.playbook import (
+    DIAGNOSIS_VERDICTS,
     Applicability,
     Branch,
     CheckNode,
@@ -36,10 +37,10 @@ from troubleshooter.model.playbook import (
     Reference,
     Remediation,
     Severity,
+    Verdict,
 )
 
 TESTS = spec.TESTS
-VERDICTS = spec.VERDICTS
 INPUT_KINDS = spec.INPUT_KINDS
 
 # Shorthand keys (checklist, conditions, diagnoses, add) are gone once engine.expand has run.
@@ -47,6 +48,12 @@ TOP_KEYS = set(spec.TOP) - {"checklist", "conditions", "diagnoses"}
 NODE_KEYS = {kind: set(keys) - {"add"} for kind, keys in spec.NODE.items()}
 REMEDIATION_KEYS = set(spec.REMEDIATION)
 INPUT_KEYS = set(spec.INPUT)
+
+
+def shipped_dir() -> Path:
+    """The playbooks that ship inside the package (found the same way from a wheel)."""
+    return Path(__file__).resolve().parent.parent / "playbooks"
+
 
 
 def _condition(node: Located, errs: _Errors) -> Condition | None:
@@ -174,13 +181,16 @@ def _node(node_id: str, raw: Located, errs: _Errors) -> Node | None:
             branches=_branches(body, errs),
             otherwise=_ident(body.get("otherwise"), "otherwise", errs),
         )
-    verdict = _string(body.get("verdict"), "verdict", errs) or "problem"
-    if verdict not in VERDICTS:
-        errs.add(body["verdict"].ref, f"verdict must be one of {', '.join(VERDICTS)}")
+    verdict_raw = _string(body.get("verdict"), "verdict", errs) or Verdict.PROBLEM
+    verdict = Verdict.of(verdict_raw)
+    if verdict_raw not in DIAGNOSIS_VERDICTS:
+        errs.add(body["verdict"].ref, f"verdict must be one of {', '.join(DIAGNOSIS_VERDICTS)}")
     cause = _string(body.get("cause"), "cause", errs)
-    if verdict == "problem" and not cause:
+    if verdict is Verdict.PROBLEM and not cause:
         errs.add(raw.ref, f"diagnosis {node_id!r} with verdict problem needs a 'cause'")
-    severity_raw = _string(body.get("severity"), "severity", errs) or ("info" if verdict != "problem" else "error")
+    severity_raw = _string(body.get("severity"), "severity", errs) or (
+        "info" if verdict is not Verdict.PROBLEM else "error"
+    )
     try:
         severity = Severity(severity_raw)
     except ValueError:

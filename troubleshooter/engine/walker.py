@@ -12,11 +12,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from troubleshooter.engine.conditions import MISSING, evaluate, lookup
-from troubleshooter.model.playbook import Branch, CheckNode, DiagnosisNode, Playbook, QuestionNode
+from troubleshooter.model.playbook import Branch, CheckNode, DiagnosisNode, Playbook, QuestionNode, Verdict
 from troubleshooter.model.result import ProbeResult, Status, Step
 
-# Any case: fact paths may name keys like `legacy.TRANSFORMERS_CACHE` (inputs are lowercase anyway).
-REF = re.compile(r"\$\{([A-Za-z0-9_.-]+)\}")
+REF = re.compile(r"\$\{([A-Za-z0-9_.-]+)\}")  # any case: `${legacy.legacy.TRANSFORMERS_CACHE}`
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ class Session:
     steps: tuple[Step, ...] = ()
     current: str | None = None
     outcome: str | None = None  # diagnosis node id
-    verdict: str | None = None  # problem | healthy | inconclusive | needs-input
+    verdict: str | None = None  # a Verdict (the runner may still hand over its plain word)
     missing: str | None = None  # input key a needs-input walk waits for
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -129,14 +128,16 @@ def begin(playbook: Playbook, answers: Mapping[str, str]) -> Session:
     inputs = resolve_inputs(playbook, answers)
     for key, spec in playbook.inputs.items():
         if spec.required and not inputs.get(key):
-            return Session(playbook, inputs, verdict="needs-input", missing=key)
+            return Session(playbook, inputs, verdict=Verdict.NEEDS_INPUT, missing=key)
     return _land(Session(playbook, inputs), playbook.start)
 
 
 def _land(session: Session, node_id: str) -> Session:
     node = session.playbook.nodes.get(node_id)
     if node is None:
-        return replace(session, current=None, verdict="inconclusive", notes=(*session.notes, f"unknown node {node_id}"))
+        return replace(
+            session, current=None, verdict=Verdict.INCONCLUSIVE, notes=(*session.notes, f"unknown node {node_id}")
+        )
     if isinstance(node, DiagnosisNode):
         return replace(session, current=None, outcome=node_id, verdict=node.verdict)
     return replace(session, current=node_id)
@@ -213,7 +214,7 @@ def advance(
     moved = replace(session, steps=(*session.steps, step), inputs=inputs)
     if target is None:
         return replace(
-            moved, current=None, verdict="inconclusive", notes=(*session.notes, f"no branch of {node.id} matched")
+            moved, current=None, verdict=Verdict.INCONCLUSIVE, notes=(*session.notes, f"no branch of {node.id} matched")
         )
     return _land(moved, target)
 
@@ -238,14 +239,14 @@ def answer(session: Session, value: str, *, source: str = "answer", override: st
     moved = replace(session, steps=(*session.steps, step), inputs=inputs)
     if target is None:
         return replace(
-            moved, current=None, verdict="inconclusive", notes=(*session.notes, f"no branch of {node.id} matched")
+            moved, current=None, verdict=Verdict.INCONCLUSIVE, notes=(*session.notes, f"no branch of {node.id} matched")
         )
     return _land(moved, target)
 
 
 def needs_input(session: Session, key: str) -> Session:
     """Stop the walk: a question has no answer and no default (never block on stdin)."""
-    return replace(session, verdict="needs-input", missing=key)
+    return replace(session, verdict=Verdict.NEEDS_INPUT, missing=key)
 
 
 def back(session: Session) -> Session:

@@ -11,15 +11,83 @@ from enum import StrEnum
 from typing import Any
 
 from troubleshooter.errors import SourceRef
+from troubleshooter.exit_codes import ExitCode
 from troubleshooter.i18n import Text
 
 
 class Applicability(StrEnum):
-    """How much consent a remediation needs; ordered from harmless to risky."""
+    """How readily a fix may be applied, ordered like ruff's: display-only < unsafe < safe.
+
+    `display-only` is never applied by the tool (the steps are for a person), `unsafe` changes
+    the machine and needs explicit consent, `safe` cannot lose data. The order is the one
+    definition every comparison uses: `--apply LEVEL` means "every fix at LEVEL or above", and
+    a playbook may not rank a fix above what its action declares.
+    """
 
     DISPLAY_ONLY = "display-only"
-    SAFE = "safe"
     UNSAFE = "unsafe"
+    SAFE = "safe"
+
+    @property
+    def rank(self) -> int:
+        """Position in the order (display-only 0, unsafe 1, safe 2)."""
+        return _APPLICABILITY_RANK[self]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Applicability):
+            return NotImplemented
+        return self.rank < other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Applicability):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Applicability):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Applicability):
+            return NotImplemented
+        return self.rank >= other.rank
+
+
+_APPLICABILITY_RANK = {member: rank for rank, member in enumerate(Applicability)}
+
+
+class Verdict(StrEnum):
+    """How a walk ends; each verdict knows the exit code the headless contract promises for it.
+
+    A str enum, so a verdict still equals its word ("healthy") in reports, JSON and replays.
+    """
+
+    PROBLEM = "problem"
+    HEALTHY = "healthy"
+    INCONCLUSIVE = "inconclusive"
+    NEEDS_INPUT = "needs-input"  # the walk stopped at an input nobody supplied
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return _VERDICT_EXIT[self]
+
+    @classmethod
+    def of(cls, word: str | None) -> Verdict:
+        """The verdict a word names; a missing or unknown word is inconclusive, never a crash."""
+        try:
+            return cls(word or cls.INCONCLUSIVE)
+        except ValueError:
+            return cls.INCONCLUSIVE
+
+
+_VERDICT_EXIT = {
+    Verdict.HEALTHY: ExitCode.HEALTHY,
+    Verdict.PROBLEM: ExitCode.PROBLEM,
+    Verdict.INCONCLUSIVE: ExitCode.INCONCLUSIVE,
+    Verdict.NEEDS_INPUT: ExitCode.INCONCLUSIVE,
+}
+DIAGNOSIS_VERDICTS = (Verdict.PROBLEM, Verdict.HEALTHY, Verdict.INCONCLUSIVE)  # what a diagnosis node may declare
 
 
 class Severity(StrEnum):
@@ -117,7 +185,7 @@ class QuestionNode(Node):
 
 @dataclass(frozen=True)
 class DiagnosisNode(Node):
-    verdict: str  # problem | healthy | inconclusive
+    verdict: Verdict  # one of DIAGNOSIS_VERDICTS
     cause: str | None = None
     severity: Severity = Severity.ERROR
     explanation: Text | None = None

@@ -328,3 +328,46 @@ def xet_cas_url(meta: Any, token: str | None, timeout: float) -> tuple[str, str 
     access = response.headers.get("X-Xet-Access-Token")
     register_secret(access)
     return str(cas), (str(access) if access else None)
+
+
+def sample_bytes(url: str, *, headers: dict[str, str], window_s: float, max_bytes: int = 65536) -> dict[str, Any]:
+    """Read the first `max_bytes` of `url` through huggingface_hub's session, for at most `window_s`.
+
+    Streams (never buffers a whole file, even from a server that ignores Range) and measures the
+    time to the first byte and the rate after it: what a download's read timeout meets.
+    """
+    import time
+
+    from huggingface_hub.utils import get_session
+
+    session: Any = get_session()
+    started = time.monotonic()
+    first: float | None = None
+    received = 0
+    ranged = {**headers, "Range": f"bytes=0-{max_bytes - 1}"}
+    if hub_major() == 0:
+        response = session.get(url, headers=ranged, timeout=window_s, stream=True, allow_redirects=True)
+        chunks = response.iter_content(16384)
+    else:
+        manager = session.stream("GET", url, headers=ranged, timeout=window_s, follow_redirects=True)
+        response = manager.__enter__()
+        chunks = response.iter_bytes(16384)
+    try:
+        status = int(response.status_code)
+        for chunk in chunks:
+            if first is None:
+                first = time.monotonic() - started
+            received += len(chunk)
+            if received >= max_bytes or time.monotonic() - started > window_s:
+                break
+    finally:
+        response.close()
+    elapsed = time.monotonic() - started
+    after_first = max(0.001, elapsed - (first or 0.0))
+    return {
+        "status": status,
+        "bytes": received,
+        "first_byte_s": round(first, 3) if first is not None else None,
+        "elapsed_s": round(elapsed, 3),
+        "rate_bps": round(received / after_first, 1) if received else 0.0,
+    }

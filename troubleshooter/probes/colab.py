@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from importlib import metadata
 from typing import Any
 
+from troubleshooter.distinfo import installed_version
 from troubleshooter.model.result import ProbeResult, failed, passed, skipped, unknown, warned
 from troubleshooter.probes import probe
 from troubleshooter.probes.context import ProbeContext
@@ -27,13 +27,6 @@ def colab_markers(ctx: ProbeContext) -> list[str]:
     if os.path.exists("/var/colab/hostname"):
         found.append("/var/colab/hostname")
     return found
-
-
-def installed_version(dist: str) -> str | None:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def _token_from_env_or_file(ctx: ProbeContext) -> str | None:

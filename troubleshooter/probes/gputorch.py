@@ -18,6 +18,7 @@ from troubleshooter.model.result import ProbeResult, failed, passed, skipped, un
 from troubleshooter.probes import probe
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.gpu import nvml_snapshot
+from troubleshooter.probes.torchwheel import choose_index
 
 TORCH_QUERY = r"""
 import json, warnings
@@ -29,30 +30,64 @@ try:
         out.update(installed=True, version=str(torch.__version__), cuda=torch.version.cuda)
         out["available"] = bool(torch.cuda.is_available())
         out["count"] = int(torch.cuda.device_count()) if out["available"] else 0
-        out["names"] = [torch.cuda.get_device_name(i) for i in range(out["count"])]
-    out["warnings"] = [str(w.message)[:400] for w in caught if "CUDA" in str(w.message) or "NVIDIA" in str(w.message)]
+        try:  # the first question about a device initialises CUDA: torch warns here
+            out["names"] = [torch.cuda.get_device_name(i) for i in range(out["count"])]
+            out["capabilities"] = [list(torch.cuda.get_device_capability(i)) for i in range(out["count"])]
+            out["arch_list"] = [str(a) for a in torch.cuda.get_arch_list()] if out["available"] else []
+        except Exception as exc:
+            out["device_error"] = (type(exc).__name__ + ": " + str(exc))[:300]
+    texts = [str(w.message).strip() for w in caught]
+    out["warnings"] = [t[:400] for t in texts if "CUDA" in t or "NVIDIA" in t]
 except ImportError as exc:
     out["import_error"] = str(exc)[:200]
 print("TORCHINFO" + json.dumps(out))
 """
 
 
+TORCH_MEMO = "gpu.torch-info"
+
+
+def _call(torch: Any, name: str) -> Any:
+    """torch.cuda.NAME of a stand-in, or None when it does not have it."""
+    return getattr(getattr(torch, "cuda", None), name, None)
+
+
+def torch_info(ctx: ProbeContext) -> dict[str, Any] | None:
+    """torch's answers, asked once per walk (gpu.torch and gpu.arch read the same child's answer)."""
+    cached = ctx.recall(TORCH_MEMO)
+    if cached is not None:
+        return dict(cached)
+    info = _torch_info(ctx)
+    if info is not None:
+        ctx.remember(TORCH_MEMO, info)
+    return info
+
+
 def _torch_info(ctx: ProbeContext) -> dict[str, Any] | None:
-    """Ask torch for its build and CUDA state, in a child process bounded by the deadline."""
+    """Ask torch for its build and CUDA state, in a child process bounded by the deadline.
+
+    The child is the user's interpreter (`ctx.target_python`) when one is named: the torch that
+    matters is the one their code imports, not one next to this tool.
+    """
     injected = ctx.modules.get("torch")
     if injected is not None:
         available = bool(injected.cuda.is_available())
+        count = int(injected.cuda.device_count()) if available else 0
         return {
             "installed": True,
             "version": str(injected.__version__),
             "cuda": injected.version.cuda,
             "available": available,
-            "count": int(injected.cuda.device_count()) if available else 0,
+            "count": count,
+            "capabilities": [list(capability(i)) for i in range(count)]
+            if (capability := _call(injected, "get_device_capability"))
+            else [],
+            "arch_list": list(arch()) if available and (arch := _call(injected, "get_arch_list")) else [],
             "warnings": [],
         }
     try:
         done = subprocess.run(
-            [sys.executable, "-c", TORCH_QUERY],
+            [ctx.target_python or sys.executable, "-c", TORCH_QUERY],
             env=dict(ctx.env),
             capture_output=True,
             text=True,
@@ -61,6 +96,8 @@ def _torch_info(ctx: ProbeContext) -> dict[str, Any] | None:
         )
     except subprocess.TimeoutExpired:
         return None
+    except OSError as exc:  # the named interpreter does not exist or cannot run
+        return {"installed": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
     for line in done.stdout.splitlines():
         if line.startswith("TORCHINFO"):
             info: dict[str, Any] = json.loads(line.removeprefix("TORCHINFO"))
@@ -73,6 +110,18 @@ def _version_tuple(text: str | None) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+def nvml_capabilities(ctx: ProbeContext) -> list[list[int]]:
+    """Compute capabilities of the GPUs NVML sees (torch may not see any)."""
+    devices = nvml_snapshot(ctx).get("devices") or []
+    out = []
+    for device in devices:
+        cap = str(device.get("compute_capability") or "") if isinstance(device, dict) else ""
+        major, _, minor = cap.partition(".")
+        if major.isdigit() and minor.isdigit():
+            out.append([int(major), int(minor)])
+    return out
+
+
 @probe(
     "gpu.torch",
     facts={
@@ -82,6 +131,7 @@ def _version_tuple(text: str | None) -> tuple[int, int] | None:
         "available": "torch.cuda.is_available()",
         "cuda_driver": "the CUDA version the driver supports",
         "mismatch": "cpu-build | cuda-newer-than-driver | init-failed | none",
+        "wheel": "the PyTorch wheel index that fits the driver and the GPUs: index, index_url, reason",
     },
 )
 def gpu_torch(ctx: ProbeContext, cuda_driver: str | None = None) -> ProbeResult:
@@ -92,7 +142,7 @@ def gpu_torch(ctx: ProbeContext, cuda_driver: str | None = None) -> ProbeResult:
     driver supports cannot use the GPU.
     """
     driver_cuda = cuda_driver or nvml_snapshot(ctx).get("cuda_driver")
-    info = _torch_info(ctx)
+    info = torch_info(ctx)
     if info is None:
         return unknown("importing torch did not finish before the deadline", installed=None, cuda_driver=driver_cuda)
     facts: dict[str, Any] = {
@@ -104,6 +154,8 @@ def gpu_torch(ctx: ProbeContext, cuda_driver: str | None = None) -> ProbeResult:
         "cuda_driver": driver_cuda,
         "warnings": info.get("warnings") or [],
     }
+    capabilities = [tuple(c) for c in info.get("capabilities") or nvml_capabilities(ctx) if len(c) == 2]
+    facts["wheel"] = choose_index(driver_cuda, capabilities)  # type: ignore[arg-type]
     if not facts["installed"]:
         return skipped("torch is not installed in this Python", mismatch="none", **facts)
     build, driver = _version_tuple(facts["cuda"]), _version_tuple(driver_cuda)

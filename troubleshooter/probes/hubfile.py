@@ -19,6 +19,7 @@ from troubleshooter.probes._hubhttp import (
     classify,
     effective_endpoint,
     install_bounded_client,
+    sample_bytes,
     xet_cas_url,
 )
 from troubleshooter.probes.colab import installed_version
@@ -58,6 +59,11 @@ def _reach(ctx: ProbeContext, url: str, budget: float) -> dict[str, Any]:
         "xet": "the file is stored in Xet (X-Xet-Hash)",
         "xet_enabled": "hf_xet installed and HF_HUB_DISABLE_XET not set",
         "cas_host": "Xet storage host named by the Hub's xet read-token answer",
+        "elapsed_s": "seconds the metadata request took",
+        "transfer": "a sample of the file's first bytes: state, bytes, first_byte_s, rate_bps, window_s",
+        "hf_xet_version": "installed hf_xet version (null: not installed)",
+        "hf_xet_known_bad": "this hf_xet release could hang on poor networks (before 1.5.2)",
+        "xet_flow": "the Xet reconstruction request timed over a short window: state, bytes, window_s",
     },
 )
 def file_probe(
@@ -122,7 +128,29 @@ def file_probe(
                 f"which {STATE_WORDS.get(reach['state'], reach['state'])}",
                 **facts,
             )
+    facts["transfer"] = _transfer_sample(ctx, url, token)
     return passed(f"{filename} resolves at commit {str(meta.commit_hash)[:12]} and its bytes are reachable", **facts)
+
+
+def _transfer_sample(ctx: ProbeContext, url: str, token: str | None) -> dict[str, Any]:
+    """How fast the file's first bytes arrive through the user's client (download-timeout evidence)."""
+    from huggingface_hub.utils import build_hf_headers
+
+    window = min(2.0, ctx.time_left() - 0.4)
+    if window < 0.3:
+        return {"state": "not-measured", "why": "no time left"}
+    try:
+        sample = sample_bytes(url, headers=build_hf_headers(token=token or False), window_s=window)
+    except Exception as exc:
+        err = classify(exc)
+        return {
+            "state": "timed-out" if err["kind"] == "read-timeout" else "failed",
+            "kind": err["kind"],
+            "window_s": window,
+        }
+    sample["state"] = "ok" if sample["status"] < 400 else "refused"
+    sample["window_s"] = round(window, 2)
+    return sample
 
 
 def _check_xet(ctx: ProbeContext, meta: Any, token: str | None, facts: dict[str, Any]) -> ProbeResult:

@@ -15,9 +15,9 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
+from troubleshooter.distinfo import installed_version
 from troubleshooter.model.result import ProbeResult, failed, passed, skipped, warned
 from troubleshooter.probes import probe
 from troubleshooter.probes._kernelstacks import scan_download_threads
@@ -186,13 +186,6 @@ def hub_constants(ctx: ProbeContext) -> ProbeResult:
     return failed("set after huggingface_hub was imported, so ignored: " + "; ".join(parts) + more, **facts)
 
 
-def _installed(dist: str) -> str | None:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
-
-
 @probe(
     "kernel.hub_version",
     in_kernel_only=True,
@@ -214,7 +207,7 @@ def hub_version(ctx: ProbeContext) -> ProbeResult:
     """
     if (result := _headless(ctx)) is not None:
         return result
-    installed = _installed("huggingface_hub")
+    installed = installed_version("huggingface_hub")
     module = sys.modules.get("huggingface_hub")
     if module is None:
         return passed(

@@ -212,6 +212,11 @@ def proxy_probe(ctx: ProbeContext, endpoint: str | None = None) -> ProbeResult:
         "status_code": "HTTP status of the API probe request",
         "content_type": "content type of the API answer",
         "elapsed_s": "seconds until the answer (or the failure)",
+        "request_id": "X-Request-Id of a 5xx answer, to quote to the Hub or the mirror",
+        "issuer": "CN / O of the certificate's issuer when TLS verification failed",
+        "ca_variables": "CA bundle variables that are set",
+        "ca_read_by_client": "those the target's HTTP client reads",
+        "ca_ignored_by_client": "those it ignores (requests reads REQUESTS_CA_BUNDLE, httpx SSL_CERT_FILE)",
     },
 )
 def endpoint_probe(ctx: ProbeContext) -> ProbeResult:

@@ -88,6 +88,8 @@ def conflicts(hub_version: str) -> tuple[list[dict[str, Any]], int]:
         "conflicts": "installed packages whose huggingface_hub requirement the installed release breaks",
         "pin_hub": "the huggingface_hub requirement that satisfies every conflicting package",
         "state": "ok | skew | no-hub | unknown",
+        "first_package": "the first installed package whose requirement is broken",
+        "first_requires": "its requirement on huggingface_hub",
     },
 )
 def hub_skew_probe(ctx: ProbeContext) -> ProbeResult:

@@ -12,47 +12,16 @@ from typing import Any
 
 from troubleshooter.model.result import ProbeResult, failed, passed, unknown, warned
 from troubleshooter.probes import probe
-from troubleshooter.probes._hubhttp import classify, effective_endpoint, install_bounded_client
+from troubleshooter.probes._hubhttp import effective_endpoint
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.hub import walk_token
-from troubleshooter.probes.net import DEAD_ENDPOINT
-from troubleshooter.probes.spacetext import job_outcome_of_title, repo_in_url_text, stage_group
+from troubleshooter.probes.spaceapi import NETWORK_KINDS, dead_endpoint, hub_api, hub_error, repo_url
+from troubleshooter.probes.spacelogs import read_space_log
+from troubleshooter.probes.spacetext import job_outcome_of_title, repo_in_url_text, runtime_error_kind, stage_group
+from troubleshooter.redact import scrub
 
-NETWORK_KINDS = frozenset({"refused", "dns", "connect-timeout", "read-timeout", "network", "proxy"})
 MAX_DISCUSSIONS = 30  # newest first; the job message is among the latest few
-
-
-def hub_api(ctx: ProbeContext, reserve_s: float = 0.3) -> Any:
-    """An HfApi on the effective endpoint whose requests time out before this probe's deadline."""
-    from huggingface_hub import HfApi
-
-    install_bounded_client(max(0.2, ctx.time_left() - reserve_s))
-    return HfApi(endpoint=effective_endpoint(), library_name="troubleshooter")
-
-
-def dead_endpoint(ctx: ProbeContext) -> ProbeResult | None:
-    """An `unknown` result when an earlier probe of this walk found the endpoint dead."""
-    dead = ctx.recall(DEAD_ENDPOINT)
-    if dead:
-        return unknown(
-            f"not asked: {dead['endpoint']} was already found unreachable ({dead['kind']})",
-            kind="endpoint-dead",
-            endpoint=dead["endpoint"],
-        )
-    return None
-
-
-def hub_error(ctx: ProbeContext, exc: BaseException) -> dict[str, Any]:
-    """Classify a failed call; remember the endpoint as dead when the network itself failed."""
-    facts = classify(exc)
-    if facts["kind"] in NETWORK_KINDS:
-        ctx.remember(DEAD_ENDPOINT, {"endpoint": effective_endpoint(), "kind": facts["kind"]})
-    return facts
-
-
-def repo_url(repo_id: str, repo_type: str = "model") -> str:
-    prefix = {"space": "spaces/", "dataset": "datasets/"}.get(repo_type, "")
-    return f"{effective_endpoint()}/{prefix}{repo_id}"
+MAX_ERROR_CHARS = 400  # of the runtime's errorMessage, cut only after secrets are scrubbed
 
 
 @probe(
@@ -67,7 +36,9 @@ def repo_url(repo_id: str, repo_type: str = "model") -> str:
         "requested_hardware": "hardware the Space asks for",
         "sleep_time": "seconds of inactivity before a sleep (gcTimeout)",
         "log_source": "which logs explain this stage: build or run",
-        "error_message": "the Hub's error message for a failed build or start",
+        "error_message": "the Hub's error message for a failed build or start (secrets scrubbed, then cut)",
+        "error_kind": "scheduling (no hardware could be given: capacity, quota, policy) | app | null (no message)",
+        "hardware_unassigned": "hardware was requested but none is assigned",
     },
 )
 def runtime_probe(ctx: ProbeContext, space: str) -> ProbeResult:
@@ -99,6 +70,7 @@ def runtime_probe(ctx: ProbeContext, space: str) -> ProbeResult:
     raw = getattr(runtime, "raw", None) or {}
     stage = str(runtime.stage)
     group = stage_group(stage)
+    message = scrub(str(raw.get("errorMessage") or "")).strip()[:MAX_ERROR_CHARS] or None
     facts = {
         **base,
         "kind": "ok",
@@ -107,7 +79,9 @@ def runtime_probe(ctx: ProbeContext, space: str) -> ProbeResult:
         "hardware": runtime.hardware,
         "requested_hardware": runtime.requested_hardware,
         "sleep_time": runtime.sleep_time,
-        "error_message": (raw.get("errorMessage") or None),
+        "error_message": message,
+        "error_kind": runtime_error_kind(message),
+        "hardware_unassigned": bool(runtime.requested_hardware) and not runtime.hardware,
         "log_source": "build" if stage.upper() in ("BUILD_ERROR", "CONFIG_ERROR", "NO_APP_FILE") else "run",
     }
     line = (
@@ -115,6 +89,8 @@ def runtime_probe(ctx: ProbeContext, space: str) -> ProbeResult:
     )
     if group in ("running", "starting"):
         return passed(line, **facts)
+    if message:
+        line += f": {message}"
     if group == "build-error":
         return failed(line, **facts)
     return warned(line, **facts)
@@ -215,8 +191,6 @@ def logs_probe(ctx: ProbeContext, space: str, source: str = "run") -> ProbeResul
     Uses huggingface_hub's `fetch_space_logs` (server-sent events); reading stops after a
     bounded number of lines or before the deadline, whichever comes first.
     """
-    from troubleshooter.probes.spacelogs import read_space_log
-
     if (dead := dead_endpoint(ctx)) is not None:
         return dead
     return read_space_log(ctx, space, build=(source == "build"))

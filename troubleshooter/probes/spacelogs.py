@@ -18,6 +18,7 @@ from troubleshooter.probes._hubhttp import effective_endpoint
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.hub import walk_token
 from troubleshooter.probes.net import DEAD_ENDPOINT
+from troubleshooter.probes.spaceapi import hub_api, hub_error
 from troubleshooter.probes.spacetext import read_log
 
 MAX_LINES = 5000  # a training log can be long; the ending exception is near the end
@@ -35,8 +36,6 @@ _WORDS = {
 
 def read_space_log(ctx: ProbeContext, space: str, *, build: bool) -> ProbeResult:
     """Fetch and read one Space log within this probe's deadline (see module docstring)."""
-    from troubleshooter.probes.space import hub_api, hub_error
-
     source = "build" if build else "run"
     token, _ = walk_token(ctx)
     budget = max(0.2, ctx.time_left() - 0.4)

@@ -16,7 +16,7 @@ from troubleshooter.model.result import ProbeResult, failed, passed, skipped, un
 from troubleshooter.probes import probe
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.hub import WEIGHT_SUFFIXES, walk_token
-from troubleshooter.probes.space import dead_endpoint, hub_api, hub_error, repo_url
+from troubleshooter.probes.spaceapi import dead_endpoint, hub_api, hub_error, repo_url
 
 _AUTOTRAIN_SPACE = re.compile(r"^(?P<owner>[^/]+)/autotrain-(?P<project>[\w.-]+)$")
 _LOG_FILE = re.compile(r"(^|/)runs/|tfevents|\.log$|(^|/)logs?/")
@@ -68,13 +68,9 @@ def output_repo_probe(ctx: ProbeContext, output_repo: str | None = None, space: 
         err = hub_error(ctx, exc)
         facts.update(err)
         if err["kind"] in ("repo-not-found", "not-found", "unauthorized", "gated"):
-            if guessed:
-                return skipped(
-                    f"no output repo given; the project-name guess {repo} does not exist",
-                    **facts,
-                    exists=None,
-                    repo=None,
-                )
+            if guessed:  # a guess that names nothing says nothing: no repo, not a missing one
+                facts.update(exists=None, repo=None, guess=repo)
+                return skipped(f"no output repo given; the project-name guess {repo} does not exist", **facts)
             return failed(
                 f"the output repo {repo} does not exist (or is not visible to this token)",
                 **facts,

@@ -48,6 +48,28 @@ def stage_group(stage: str | None) -> str:
     return "unknown"
 
 
+# What the Hub's runtime `errorMessage` says when a Space could not be placed on hardware at all
+# (no capacity for the flavour asked, a quota, a policy refusing it), as opposed to an app or
+# build that failed once placed. Only the scheduler's own words count: "Scheduling failure:
+# not enough hardware capacity", "Scheduling failure: unable to schedule", "no capacity
+# available", "quota exceeded" for a hardware flavour.
+_SCHEDULING_ERROR = re.compile(
+    r"scheduling failure|unable to schedule|could not (be )?schedul|failed to schedule"
+    r"|not enough (hardware|gpu)?\s*capacity|insufficient (hardware |gpu )?capacity|no capacity"
+    r"|hardware (is )?(currently )?(not |un)available|no (hardware|gpu)s? (is |are )?available"
+    r"|(hardware|gpu)[\w ]{0,20}quota|quota[\w ]{0,20}(hardware|gpu)"
+    r"|not allowed to (use|request) (this )?hardware|hardware[\w ]{0,30}not allowed",
+    re.I,
+)
+
+
+def runtime_error_kind(message: str | None) -> str | None:
+    """`scheduling` when the errorMessage says the Space could not be placed, else `app` (None: no message)."""
+    if not message or not message.strip():
+        return None
+    return "scheduling" if _SCHEDULING_ERROR.search(message) else "app"
+
+
 _FAILED_TITLE = re.compile(r"(training|job|run)\b.*\b(has )?failed|❌", re.I)
 _FINISHED_TITLE = re.compile(
     r"finished successfully|(training|job|run)\b.*\b(succeeded|successful|complete[d]?)|✅", re.I

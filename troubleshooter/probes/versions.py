@@ -171,6 +171,34 @@ def _parse_timeout(raw: str | None) -> tuple[int | None, str]:
         return None, "not-an-integer"
 
 
+SLOW_RATE_BPS = 50 * 1024
+
+
+def _measured_against(
+    details: dict[str, dict[str, Any]], metadata_s: Any, transfer: dict[str, Any] | None
+) -> dict[str, str]:
+    """Timeout variables that the measured link would trip: {variable: why}."""
+    out: dict[str, str] = {}
+    etag = details["HF_HUB_ETAG_TIMEOUT"]["seconds"]
+    download = details["HF_HUB_DOWNLOAD_TIMEOUT"]["seconds"]
+    try:
+        meta = float(metadata_s) if metadata_s not in (None, "") else None
+    except (TypeError, ValueError):
+        meta = None
+    if meta is not None and etag and meta >= etag:
+        out["HF_HUB_ETAG_TIMEOUT"] = f"the metadata request took {meta:.1f} s, HF_HUB_ETAG_TIMEOUT is {etag} s"
+    if transfer and download:
+        first = transfer.get("first_byte_s")
+        waited = (
+            first if first is not None else (transfer.get("window_s") if transfer.get("state") == "timed-out" else None)
+        )
+        if waited is not None and float(waited) >= download:
+            out["HF_HUB_DOWNLOAD_TIMEOUT"] = (
+                f"the first file bytes took {float(waited):.1f} s or more, HF_HUB_DOWNLOAD_TIMEOUT is {download} s"
+            )
+    return out
+
+
 @probe(
     "env.timeouts",
     facts={
@@ -178,9 +206,13 @@ def _parse_timeout(raw: str | None) -> tuple[int | None, str]:
         "problems": "variables that are too low or not integers",
         "unparsable": "a variable is not an integer: importing huggingface_hub raises ValueError",
         "min_sensible_s": "below this many seconds a slow but healthy link times out",
+        "measured": "timeout variables the measured link (metadata latency, first file bytes) would trip",
+        "slow_link": "file bytes arrived slower than 50 KiB/s in the sample",
     },
 )
-def timeout_settings(ctx: ProbeContext) -> ProbeResult:
+def timeout_settings(
+    ctx: ProbeContext, metadata_s: float | None = None, transfer: dict[str, Any] | None = None
+) -> ProbeResult:
     """Check HF_HUB_ETAG_TIMEOUT and HF_HUB_DOWNLOAD_TIMEOUT for values that break slow links.
 
     Both default to 10 s (per metadata request, and per read of a file). A value of a few
@@ -198,6 +230,8 @@ def timeout_settings(ctx: ProbeContext) -> ProbeResult:
         details[name] = {"raw": raw, "seconds": effective, "state": state}
         if state in ("too-low", "not-an-integer"):
             problems.append(name)
+    measured = _measured_against(details, metadata_s, transfer)
+    problems.extend(name for name in measured if name not in problems)
     unparsable = any(details[n]["state"] == "not-an-integer" for n in problems)
     facts = {
         "timeouts": details,
@@ -205,7 +239,15 @@ def timeout_settings(ctx: ProbeContext) -> ProbeResult:
         "unparsable": unparsable,
         "min_sensible_s": MIN_SENSIBLE_TIMEOUT_S,
     }
+    facts["measured"] = measured
+    facts["slow_link"] = bool(transfer and 0 < float(transfer.get("rate_bps") or 0) < SLOW_RATE_BPS)
+    if measured:
+        shown = "; ".join(measured.values())
+        return failed(f"the link is slower than the download timeouts allow: {shown}", **facts)
     if problems:
         shown = ", ".join(f"{n}={details[n]['raw']!r} ({details[n]['state']})" for n in problems)
         return failed(f"download timeouts are misconfigured: {shown}", **facts)
+    if facts["slow_link"] and transfer:
+        rate = float(transfer["rate_bps"]) / 1024
+        return warned(f"bytes arrive at {rate:.0f} KiB/s: large files take long, but within the timeouts", **facts)
     return passed("download timeouts are the defaults or sensible values", **facts)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,10 @@ class Refused(Exception):
     """The action must not (or cannot) run here; the message says why, for people."""
 
 
+class Cancelled(Refused):
+    """The run was interrupted or ran past its deadline: no further step starts."""
+
+
 @dataclass
 class ActionContext:
     """What an action may read: the user's environment (via the probe context) and the walk.
@@ -50,12 +55,22 @@ class ActionContext:
     timeout_s: float = 30.0
     out: Callable[[str], None] | None = None  # where print-only actions print (stderr in the CLI)
     journal_undo: Callable[[dict[str, Any]], None] | None = None  # the flow's journal, as steps happen
+    cancel: threading.Event = field(default_factory=threading.Event)  # set on an interrupt or timeout
 
     def will_undo(self, entry: dict[str, Any]) -> None:
         """Journal an undo step *before* the change it reverses, so a run killed right after the
-        change can still be undone (undo steps are idempotent: one with nothing to do says so)."""
+        change can still be undone (undo steps are idempotent: one with nothing to do says so).
+
+        Every change of every action passes here first, so this is also where an interrupted or
+        timed-out run stops: no step starts after the cancel, and the journal already holds
+        the undo of every step that may have happened.
+        """
+        if self.cancel.is_set():
+            raise Cancelled("interrupted before this step; nothing more was changed")
         if self.journal_undo is not None:
             self.journal_undo(entry)
+        if self.cancel.is_set():
+            raise Cancelled("interrupted before this step; nothing more was changed")
 
     @property
     def env(self) -> Mapping[str, str]:
@@ -87,6 +102,8 @@ class Plan:
     reason: str = ""
     env_overlay: dict[str, str | None] = field(default_factory=dict)
     changes_machine: bool = True  # False: the run only prints (no journal, nothing to undo)
+    places: list[str] = field(default_factory=list)  # the roots the action declared it acts inside
+    deadline_s: float | None = None  # how long running may take (None: the run's deadline)
 
 
 Planner = Callable[..., Plan]

@@ -2,9 +2,11 @@
 
 The argv comes from the playbook (after `${...}` substitution of whole arguments, so a value
 can never turn into extra arguments or shell syntax). A command may name a read-only
-`preview` argv (`hf cache prune --dry-run`) that runs when planning, so the dry-run shows what
-the tool itself says it would do. Commands cannot be undone by this tool; pip upgrades can
-(the previous version is reinstalled).
+`preview` argv (`hf cache prune --dry-run`); a dry-run executes nothing, so the preview only
+runs after consent, right before the command, and when its output matches `noop_when` the
+command is skipped. A command is never `safe` (lint rejects it: a playbook cannot know what a
+program does on this machine). Commands cannot be undone by this tool; pip upgrades can (the
+previous version is reinstalled).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
-from importlib import metadata
 from typing import Any
 
 from troubleshooter.model.playbook import Applicability
@@ -38,12 +39,20 @@ def _validate_command(args: Mapping[str, Any]) -> list[str]:
     return _argv_errors(args.get("argv"), "argv") + _argv_errors(args.get("preview"), "preview")
 
 
+REQUIREMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(\s*(==|!=|<=|>=|<|>|~=)\s*[0-9][0-9A-Za-z.*+!]*\s*,?)*$")
+
+
 def _validate_pip(args: Mapping[str, Any]) -> list[str]:
     package = str(args.get("package", ""))
     errors = [] if PACKAGE.match(package) else [f"pip.upgrade: {package!r} is not a package name"]
     minimum = args.get("min_version")
     if minimum is not None and not VERSION.match(str(minimum)):
         errors.append(f"pip.upgrade: {minimum!r} is not a version")
+    requirement = args.get("requirement")
+    if requirement is not None and not (
+        REQUIREMENT.match(str(requirement)) and str(requirement).lower().startswith(package.lower())
+    ):
+        errors.append(f"pip.upgrade: {requirement!r} is not a version range of {package}")
     return errors
 
 
@@ -100,14 +109,16 @@ def run_command(
     """
     command = _resolve(actx, list(argv))
     lines = ["run: " + " ".join(argv)]
+    checker = _resolve(actx, list(preview)) if preview else None
     if preview:
-        code, output = run_argv(actx, _resolve(actx, list(preview)), min(timeout_s, actx.timeout_s * 4))
-        lines.append(f"preview ({' '.join(preview)}, exit {code if code is not None else 'timeout'}):")
-        lines += [f"  | {line}" for line in output]
-        if code == 0 and noop_when and re.search(noop_when, "\n".join(output)):
-            return Plan(lines, noop=True, reason="the preview shows nothing to do")
+        lines.append(f"first, after consent: {' '.join(preview)} (read-only; nothing runs during a dry-run)")
 
     def run() -> Outcome:
+        actx.will_undo({"kind": "none", "why": f"{argv[0]}'s effects cannot be undone by this tool"})
+        if checker is not None:
+            code, output = run_argv(actx, checker, min(timeout_s, actx.timeout_s * 4))
+            if code == 0 and noop_when and re.search(noop_when, "\n".join(output)):
+                return Outcome(message=f"nothing to do: {' '.join(preview or [])} shows nothing to change")
         code, output = run_argv(actx, command, timeout_s)
         change = {"kind": "command", "argv": list(argv), "returncode": code, "output_tail": output}
         undo = {"kind": "none", "why": f"{argv[0]}'s effects cannot be undone by this tool"}
@@ -115,7 +126,7 @@ def run_command(
             raise CommandFailed(change, f"{' '.join(argv)} exited with {code if code is not None else 'a timeout'}")
         return Outcome([change], [undo], message=f"ran {' '.join(argv)}")
 
-    return Plan(lines, run)
+    return Plan(lines, run, deadline_s=timeout_s * 2 + 5)
 
 
 class CommandFailed(Refused):
@@ -132,38 +143,60 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 
 @action(
     "pip.upgrade",
-    touches=("the Python environment troubleshooter runs in",),
+    touches=("the packages of the diagnosed Python (its own pip, within its installed requirements)",),
     applicability=Applicability.UNSAFE,
     validate=_validate_pip,
 )
-def pip_upgrade(actx: ActionContext, package: str, min_version: str | None = None, timeout_s: float = 300.0) -> Plan:
-    """Upgrade (or install) a package with this interpreter's pip; undo reinstalls the old version."""
+def pip_upgrade(
+    actx: ActionContext,
+    package: str,
+    min_version: str | None = None,
+    requirement: str | None = None,
+    timeout_s: float = 300.0,
+) -> Plan:
+    """Install `requirement` (or `package>=min_version`) in the diagnosed Python, within its stack.
+
+    pip's own resolver previews every change before consent; the request is narrowed by the
+    installed packages' requirements, and a change that would still break one is refused.
+    """
+    from troubleshooter.remediation.pipfix import PipRefused, plan_install
+
+    python = actx.probe.target_python or sys.executable
+    base = requirement or (f"{package}>={min_version}" if min_version else package)
     try:
-        current: str | None = metadata.version(package)
-    except metadata.PackageNotFoundError:
-        current = None
-    if current and min_version and _version_tuple(current) >= _version_tuple(min_version):
-        why = f"{package} {current} is already at least {min_version}"
+        preview = plan_install(python, package, base, min(timeout_s, 120.0))
+    except (PipRefused, OSError, subprocess.TimeoutExpired) as exc:
+        why = str(exc) if isinstance(exc, PipRefused) else f"pip could not be asked in {python}: {exc}"
+        return Plan([f"not applied: {why}"], noop=True, reason=why)
+    changes = preview["changes"]
+    if preview["broken"]:
+        why = "refused: it would break installed requirements: " + "; ".join(preview["broken"][:4])
+        return Plan([f"in {python}: pip install '{preview['requirement']}'", why], noop=True, reason=why)
+    if not changes:
+        why = f"nothing to change: {preview['requirement']} is already satisfied in {python}"
         return Plan([why], noop=True, reason=why)
-    argv = [sys.executable, "-m", "pip", "install", "--upgrade", package]
-    lines = [f"run: {' '.join(argv)}", f"installed now: {current or 'not installed'}"]
+    argv = [python, "-m", "pip", "install", "--upgrade", "--disable-pip-version-check", preview["requirement"]]
+    lines = [f"in {python}: run {' '.join(argv[1:])}", "pip's resolution (nothing installed yet):"]
+    lines += [f"  {c['name']}: {c['before'] or 'not installed'} -> {c['version']}" for c in changes]
     lines.append("restart the notebook kernel afterwards: a running kernel keeps the version it imported")
 
+    def undo_entries() -> list[dict[str, Any]]:
+        return [
+            {"kind": "pip-install", "package": c["name"], "version": c["before"], "python": python}
+            if c["before"]
+            else {"kind": "pip-uninstall", "package": c["name"], "python": python}
+            for c in changes
+        ]
+
     def run() -> Outcome:
+        for entry in undo_entries():
+            actx.will_undo(entry)
         code, output = run_argv(actx, argv, timeout_s)
         change = {"kind": "command", "argv": argv, "returncode": code, "output_tail": output}
         if code != 0:
             raise CommandFailed(change, f"pip exited with {code if code is not None else 'a timeout'}")
-        try:
-            after = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            after = None
-        change.update(package=package, before=current, after=after)
-        undo = (
-            {"kind": "pip-install", "package": package, "version": current}
-            if current
-            else {"kind": "pip-uninstall", "package": package}
-        )
-        return Outcome([change], [undo], message=f"{package}: {current or 'absent'} -> {after}")
+        change.update(package=package, requirement=preview["requirement"], changes=changes)
+        shown = ", ".join(f"{c['name']} {c['before'] or 'absent'} -> {c['version']}" for c in changes)
+        return Outcome([change], undo_entries(), message=shown)
 
-    return Plan(lines, run)
+    return Plan(lines, run, deadline_s=timeout_s + 5)

@@ -2,8 +2,11 @@
 
 A process cannot change its parent shell's environment, so a variable fix either writes an
 assignment into a file the user chose (`--answer env_file=~/.bashrc`, a Docker `.env`, a
-notebook's startup file) or prints the line to paste. Files are rewritten atomically with a
-backup; an `.env` file gets `NAME=value` lines, anything else `export NAME=value`. The
+notebook's startup file) or prints the line to paste. The file's place is checked (never a
+system file, never through a symlink that changed since the plan); only lines that do nothing
+but assign the fix's variables change, byte for byte everything else stays (`shellscan`); the
+replace is a compare-and-swap that keeps owner, group, mode and hard links (`filecas`), after
+a backup. An `.env` file gets `NAME=value` lines, anything else `export NAME=value`. The
 verification re-runs the probe with the new value, which is what the next process will see.
 """
 
@@ -18,13 +21,10 @@ from typing import Any
 
 from troubleshooter.model.playbook import Applicability
 from troubleshooter.remediation.actions import ActionContext, Outcome, Plan, Refused, action
-from troubleshooter.remediation.fileops import (
-    atomic_write,
-    backup_file,
-    expand_home,
-    has_parent_reference,
-    sha256_bytes,
-)
+from troubleshooter.remediation.filecas import Changed, swap_in
+from troubleshooter.remediation.fileops import backup_file, expand_home, has_parent_reference, sha256_bytes
+from troubleshooter.remediation.places import PlaceRefused, check_place, check_root
+from troubleshooter.remediation.shellscan import NotOurs, rewrite
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 ENV_FILE_INPUT = "env_file"
@@ -48,11 +48,6 @@ def _validate_unset(args: Mapping[str, Any]) -> list[str]:
     return [f"env.unset: {k!r} is not a variable name" for k in names if not NAME.match(k)]
 
 
-def assignment_pattern(name: str) -> re.Pattern[str]:
-    """A line that assigns `name` anywhere (`NAME=`, `export A=1 NAME=`, `NAME=1 cmd`), not `MY_NAME=`."""
-    return re.compile(rf"(?:^|[\s;&|]){re.escape(name)}=")
-
-
 def is_dotenv(path: Path) -> bool:
     return path.name == ".env" or path.suffix == ".env"
 
@@ -64,8 +59,20 @@ def render_line(path: Path | None, name: str, value: str) -> str:
     return f"export {name}={quoted}"
 
 
+def _place(actx: ActionContext, path: Path) -> Path:
+    """The env file's place: inside its own folder, never a system file, no symlink on the way."""
+    try:
+        check_root(path.parent, actx.probe.home)
+        return check_place(path, path.parent, home=actx.probe.home)
+    except PlaceRefused as exc:
+        raise Refused(str(exc)) from None
+
+
 def chosen_file(actx: ActionContext, file: str | None) -> Path | None:
-    """The file the user chose (the action's argument, else the `env_file` answer), or None: print only."""
+    """The file the user chose (the action's argument, else the `env_file` answer), or None: print only.
+
+    A symlinked profile is resolved here, shown in the preview, and acted on where it lives.
+    """
     raw = (file or str(actx.inputs.get(ENV_FILE_INPUT) or "")).strip()
     if not raw:
         return None
@@ -76,55 +83,24 @@ def chosen_file(actx: ActionContext, file: str | None) -> Path | None:
         raise Refused(f"{path} is not a regular file")
     if not path.parent.is_dir():
         raise Refused(f"{path.parent} does not exist; create it or choose another file")
-    return path
+    return _place(actx, path)
 
 
-def _read(path: Path) -> bytes:
+def _read(path: Path) -> bytes | None:
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
-        return b""
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
 
 
-def lone_assignment(line: str, name: str) -> bool:
-    """True when `line` does nothing but assign `name` (`NAME=v` or `export NAME=v`, maybe a comment).
-
-    Lines that also assign something else or run a command (`HF_HUB_OFFLINE=1 python x.py`) are
-    not ours to rewrite: dropping or replacing them would lose the rest.
-    """
-    try:
-        words = shlex.split(line, comments=True)
-    except ValueError:
-        return False
-    if words[:1] == ["export"]:
-        words = words[1:]
-    return len(words) == 1 and words[0].startswith(name + "=")
+def _text(value: bytes) -> str:
+    return value.decode("utf-8", errors="replace")
 
 
-def rewrite(text: str, edits: Mapping[str, str | None], path: Path) -> str:
-    """`text` with each variable assigned once (None: every assignment removed); order kept.
-
-    Raises Refused for a line that assigns the variable together with something else. Keeps the
-    file's line endings (CRLF stays CRLF).
-    """
-    newline = "\r\n" if "\r\n" in text else "\n"
-    out: list[str] = []
-    placed: set[str] = set()
-    for number, line in enumerate(text.splitlines(), 1):
-        hit = next((n for n in edits if assignment_pattern(n).search(line)), None)
-        if hit is None:
-            out.append(line)
-            continue
-        if not lone_assignment(line, hit):
-            raise Refused(f"{path}:{number} sets {hit} together with something else; edit that line by hand")
-        value = edits[hit]
-        if value is not None and hit not in placed:
-            out.append(render_line(path, hit, value))
-            placed.add(hit)
-    for name, value in edits.items():
-        if value is not None and name not in placed:
-            out.append(render_line(path, name, value))
-    return newline.join(out) + (newline if out else "")
+def _edits(path: Path, edits: Mapping[str, str | None]) -> dict[str, bytes | None]:
+    return {n: (None if v is None else render_line(path, n, v).encode()) for n, v in edits.items()}
 
 
 def _plan_edits(actx: ActionContext, edits: dict[str, str | None], file: str | None, verb: str) -> Plan:
@@ -143,49 +119,41 @@ def _plan_edits(actx: ActionContext, edits: dict[str, str | None], file: str | N
         return Plan(lines, printed, env_overlay=overlay, changes_machine=False)
     old = _read(path)
     try:
-        new_text = rewrite(old.decode("utf-8"), edits, path)
-    except UnicodeDecodeError:
-        raise Refused(f"{path} is not a UTF-8 text file") from None
-    new = new_text.encode("utf-8")
-    if new == old:
+        new, removed, added = rewrite(old or b"", _edits(path, edits))
+    except NotOurs as exc:
+        why = f"{path}:{exc.number} sets {exc.name} together with something else; edit that line by hand"
+        raise Refused(why) from None
+    if new == (old or b""):
         current_differs = any(actx.env.get(n) != v for n, v in edits.items())
         why = f"{path} already {verb} " + ", ".join(edits)
         if current_differs:
             why += " (start a new shell or notebook kernel so this process sees it)"
-        return Plan([why], None, noop=True, reason=why, env_overlay=overlay)
-    removed = [line for line in old.decode("utf-8").splitlines() if line not in new_text.splitlines()]
-    added = [line for line in new_text.splitlines() if line not in old.decode("utf-8").splitlines()]
+        return Plan([why], None, noop=True, reason=why, env_overlay=overlay, places=[str(path.parent)])
     lines = [f"edit {path} (a backup is kept; `troubleshooter undo` restores it)"]
-    lines += [f"  - {line}" for line in removed] + [f"  + {line}" for line in added]
+    lines += [f"  - {_text(line)}" for line in removed] + [f"  + {_text(line)}" for line in added]
 
     def run() -> Outcome:
-        current = _read(path)
-        if current != old:
+        _place(actx, path)  # again, right before acting
+        if _read(path) != old:
             raise Refused(f"{path} changed since the preview; nothing was written")
-        undo: list[dict[str, Any]] = []
-        changes: list[dict[str, Any]] = []
-        if path.exists():
+        root = str(path.parent)
+        if old is not None:
             backup, digest = backup_file(path, actx.backup_dir, step="env:backup")
-            undo.append(
-                {
-                    "kind": "restore-file",
-                    "path": str(path),
-                    "backup": str(backup),
-                    "sha256": digest,
-                    "after_sha256": sha256_bytes(new),
-                }
-            )
+            undo: dict[str, Any] = {"kind": "restore-file", "path": str(path), "backup": str(backup)}
+            undo.update(sha256=digest, after_sha256=sha256_bytes(new), root=root)
         else:
-            undo.append({"kind": "remove-file", "path": str(path), "sha256": sha256_bytes(new)})
-        actx.will_undo(undo[0])
-        atomic_write(path, new, step="env:write")
-        changes.append(
-            {"kind": "edit-file", "path": str(path), "removed": removed, "added": added, "sha256": sha256_bytes(new)}
-        )
+            undo = {"kind": "remove-file", "path": str(path), "sha256": sha256_bytes(new), "root": root}
+        actx.will_undo(undo)
+        try:
+            swap_in(path, old, new)
+        except Changed as exc:
+            raise Refused(f"{exc}; nothing was written") from None
+        change: dict[str, Any] = {"kind": "edit-file", "path": str(path), "sha256": sha256_bytes(new)}
+        change.update(removed=[_text(r) for r in removed], added=[_text(a) for a in added])
         done = "wrote" if any(v is not None for v in edits.values()) else "removed the assignments of"
-        return Outcome(changes, undo, overlay, f"{done} {', '.join(edits)} in {path}")
+        return Outcome([change], [undo], overlay, f"{done} {', '.join(edits)} in {path}")
 
-    return Plan(lines, run, env_overlay=overlay)
+    return Plan(lines, run, env_overlay=overlay, places=[str(path.parent)])
 
 
 @action(
@@ -200,6 +168,9 @@ def set_variables(actx: ActionContext, variables: dict[str, Any], file: str | No
     empty = [str(k) for k, v in variables.items() if v is None or str(v) == ""]
     if empty:
         raise Refused(f"no value found for {', '.join(empty)} (the walk did not find one); set it by hand")
+    unfilled = [str(k) for k, v in variables.items() if "${" in str(v)]
+    if unfilled:
+        raise Refused(f"the value of {', '.join(unfilled)} still holds an unfilled ${{...}} reference; nothing written")
     edits: dict[str, str | None] = {str(k): str(v) for k, v in variables.items()}
     return _plan_edits(actx, edits, file, "sets")
 

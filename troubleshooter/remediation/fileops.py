@@ -17,26 +17,30 @@ import contextlib
 import glob
 import hashlib
 import os
-import signal
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-KILL_AT_VAR = "TROUBLESHOOTER_TEST_KILL_AT"  # tests: SIGKILL ourselves when this step is reached
-TEMP_MARK = "troubleshooter-"  # temp files of ours carry it, so a leftover is never someone else's
+TEMP_MARK = "troubleshooter-"
+LEFTOVER_AGE_S = 600.0  # temp files of ours carry it, so a leftover is never someone else's
 
 
 class PathRefused(Exception):
     """A path argument that points outside what the action may touch (traversal, symlink escape)."""
 
 
-def crash_point(step: str) -> None:
-    """Test hook: die by SIGKILL at `step` when the test asks for it (no-op otherwise).
+CRASH_HOOKS: list[Callable[[str], None]] = []  # injected by tests only; nothing in the package adds one
 
-    Read at call time (not import) so a test can run a subprocess with the variable set; the
-    kill is real, so the crash-safety claims are tested against a real abrupt death.
+
+def crash_point(step: str) -> None:
+    """Name a point between two changes where a crash must leave things whole.
+
+    Tests inject a hook (`CRASH_HOOKS.append(...)`, in a child process of their own) that kills
+    the process for real at one step; the shipped code reads no variable and never kills itself.
     """
-    if os.environ.get(KILL_AT_VAR) == step:
-        os.kill(os.getpid(), signal.SIGKILL)
+    for hook in CRASH_HOOKS:
+        hook(step)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -79,9 +83,11 @@ def atomic_write(path: str | Path, data: bytes, *, mode: int | None = None, step
         except FileNotFoundError:
             mode = 0o644
     prefix = f".{target.name}.{TEMP_MARK}"
+    stale = time.time() - LEFTOVER_AGE_S
     for leftover in target.parent.glob(glob.escape(prefix) + "*.tmp"):  # from a run killed mid-write
         with contextlib.suppress(OSError):
-            leftover.unlink()
+            if leftover.lstat().st_mtime < stale:  # never another process's write in progress
+                leftover.unlink()
     fd, temp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -110,6 +116,8 @@ def backup_file(path: str | Path, backup_dir: Path, *, step: str = "backup") -> 
     backup_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     digest = sha256_bytes(data)
     target = backup_dir / f"{digest[:12]}-{source.name}"
+    if sha256_file(target) == digest:  # content-addressed: the same bytes are kept already
+        return target, digest
     atomic_write(target, data, mode=0o600, step=step)  # a profile may hold secrets: owner-only
     return target, digest
 

@@ -3,14 +3,19 @@
 `preview` plans a remediation's action against the machine as it is now and returns the exact
 changes (nothing is touched). `apply_remediation` applies only with consent, journals what it
 changed and how to undo it, then verifies: it re-runs the probe that led to the diagnosis, in
-the environment a new process would see, and records before/after. `apply_from_cli` is the
-headless policy: `--apply safe|unsafe`, `--yes` for unsafe fixes, one fix per run (a
-diagnosis's fixes are often alternatives), and a fresh walk afterwards so a verified fix ends
-`healthy`.
+the environment a new process would see, and records before/after. `apply_from_cli` (in
+`headless`) is the headless policy.
+
+Applying is bounded and interruptible: planning and every filesystem step run under the
+deadline in a worker thread (`deadline`), serialised with other applies by the state
+folder's lock; Ctrl-C or the deadline cancels the worker before its next step (every step is
+journaled before it happens), so the journal always holds the undo of whatever may have
+changed, and its last status says how the run ended.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from collections.abc import Callable
@@ -21,6 +26,8 @@ from troubleshooter.model.playbook import Applicability, Remediation
 from troubleshooter.redact import scrub
 from troubleshooter.remediation import actions
 from troubleshooter.remediation.actions import ActionContext, Outcome, Plan, Refused
+from troubleshooter.remediation.deadline import TimedOut, cancellable, within
+from troubleshooter.remediation.filecas import Busy, apply_lock
 from troubleshooter.remediation.fileops import PathRefused
 from troubleshooter.remediation.journal import Journal
 from troubleshooter.remediation.verify import verify
@@ -70,6 +77,7 @@ class ApplyRecord:
     verify: dict[str, Any] | None = None
     run_id: str = ""
     journal: str | None = None
+    places: list[str] = field(default_factory=list)
     env_overlay: dict[str, str | None] = field(default_factory=dict)
     session_after: Session | None = field(default=None, repr=False, compare=False)  # the walk after the fix
 
@@ -100,6 +108,8 @@ def plan_for(rem: Remediation, session: Session, actx: ActionContext) -> Plan:
     if spec is None:
         raise Refused(f"unknown action {rem.action!r}")
     args = _substitute(dict(rem.action_args), session.inputs, session.step_facts())
+    if any("${" in text for text in _strings(args)):
+        raise Refused("an argument still holds an unfilled ${...} reference; nothing is changed")
     problems = actions.arg_errors(spec, args)
     if problems:
         raise Refused("; ".join(problems))
@@ -109,12 +119,27 @@ def plan_for(rem: Remediation, session: Session, actx: ActionContext) -> Plan:
         raise Refused(str(exc)) from None
 
 
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def bounded_plan(rem: Remediation, session: Session, actx: ActionContext) -> Plan:
+    """`plan_for` under the deadline (planning reads the env file, stats folders, asks the Hub)."""
+    return within(lambda: plan_for(rem, session, actx), actx.timeout_s * 3, f"plan {rem.id}")
+
+
 def preview(rem: Remediation, session: Session, ctx: ProbeContext) -> Preview:
     """The exact change `rem` would make now; never changes anything."""
     base = Preview(rem.id, rem.applicability.value, rem.action, available=False)
     try:
-        plan = plan_for(rem, session, action_context(session, ctx))
-    except (Refused, OSError) as exc:
+        plan = bounded_plan(rem, session, action_context(session, ctx))
+    except (Refused, OSError, TimedOut) as exc:
         base.reason = scrub(str(exc))
         return base
     base.changes = [scrub(line) for line in plan.lines]
@@ -140,32 +165,44 @@ def apply_remediation(
         record.message = "not applied: no consent"
         return record
     try:
-        plan = plan_for(rem, session, actx)
-    except (Refused, OSError) as exc:
+        plan = bounded_plan(rem, session, actx)
+    except (Refused, OSError, TimedOut) as exc:
         record.message = scrub(f"not applied: {exc}")
         return record
     record.preview = [scrub(line) for line in plan.lines]
+    record.places = list(plan.places)
     if plan.noop or plan.run is None:
         record.noop = True
         record.message = f"nothing to do: {plan.reason}"
         return record
-    if journal is None and plan.changes_machine:
+    if not plan.changes_machine:
+        journal = None
+    elif journal is None:
         journal = Journal(actx.state_dir, actx.run_id, session.playbook.id)
-    if journal is not None:
-        record.journal = str(journal.path)
-        journal.record({**record.to_dict(), "status": "applying"})
-        actx.journal_undo = _undo_journaler(journal, record)
+    deadline = plan.deadline_s or max(actx.timeout_s * 2, 5.0)
     try:
-        outcome: Outcome = plan.run()
+        if journal is not None:
+            record.journal = str(journal.path)
+            within(lambda: journal.record({**record.to_dict(), "status": "applying"}), actx.timeout_s, "journal")
+            actx.journal_undo = _undo_journaler(journal, record)
+        outcome: Outcome = cancellable(lambda: _locked_run(plan, actx), deadline, f"apply {rem.id}", actx.cancel)
+    except KeyboardInterrupt:
+        record.message = "interrupted: whatever was changed is journaled; undo it with the journal"
+        _note(journal, record, "interrupted", actx)
+        raise
+    except (TimedOut, Busy) as exc:
+        record.message = scrub(f"not finished: {exc}; whatever was changed is journaled")
+        _note(journal, record, "timed-out", actx)
+        return record
     except Refused as exc:
         change = getattr(exc, "change", None)
         record.changes = [change] if change else []
         record.message = scrub(f"not applied: {exc}")
-        _note(journal, record, "failed")
+        _note(journal, record, "failed", actx)
         return record
     except OSError as exc:
         record.message = scrub(f"failed: {exc}")
-        _note(journal, record, "failed")
+        _note(journal, record, "failed", actx)
         return record
     record.changes, record.undo = outcome.changes, outcome.undo
     record.env_overlay = {**plan.env_overlay, **outcome.env_overlay}
@@ -173,99 +210,44 @@ def apply_remediation(
     record.printed = not outcome.changes and bool(record.env_overlay)
     record.message = scrub(outcome.message)
     status = "applied" if record.applied else "printed"
-    _note(journal, record, status)
-    record.verify, record.session_after = verify(session, ctx, record.env_overlay)
-    _note(journal, record, status)
+    _note(journal, record, status, actx)
+    try:
+        record.verify, record.session_after = verify(session, ctx, record.env_overlay)
+    except KeyboardInterrupt:
+        record.message += " (the re-check was interrupted)"
+        _note(journal, record, status, actx)
+        raise
+    _note(journal, record, status, actx)
     return record
 
 
+def _locked_run(plan: Plan, actx: ActionContext) -> Outcome:
+    """Run the plan holding this user's apply lock (print-only plans need no lock)."""
+    assert plan.run is not None
+    if not plan.changes_machine:
+        return plan.run()
+    with apply_lock(actx.state_dir, actx.timeout_s):
+        return plan.run()
+
+
 def _undo_journaler(journal: Journal, record: ApplyRecord) -> Callable[[dict[str, Any]], None]:
-    """Journal each undo step as the action announces it, before its change happens."""
-    pending: list[dict[str, Any]] = []
+    """Journal each undo step as the action announces it, before its change happens; the steps
+    stay on the record, so a run that fails, times out or is interrupted keeps them."""
 
     def add(entry: dict[str, Any]) -> None:
-        pending.append(entry)
-        journal.record({**record.to_dict(), "undo": list(pending), "status": "applying"})
+        record.undo.append(entry)
+        journal.record({**record.to_dict(), "status": "applying"})
 
     return add
 
 
-def _note(journal: Journal | None, record: ApplyRecord, status: str) -> None:
-    if journal is not None:
-        journal.record({**record.to_dict(), "status": status})
+def _note(journal: Journal | None, record: ApplyRecord, status: str, actx: ActionContext) -> None:
+    """Journal how the fix ended, under the deadline (best effort once the run timed out)."""
+    if journal is None:
+        return
+    entry = {**record.to_dict(), "status": status}
+    with contextlib.suppress(TimedOut):
+        within(lambda: journal.record(entry), max(actx.timeout_s, 1.0), "journal")
 
 
-def candidates(session: Session, level: str, only: str | None = None) -> list[Remediation]:
-    """The diagnosis's machine fixes up to `level`, in the playbook's order (or just `only`)."""
-    diag = session.diagnosis
-    if diag is None:
-        return []
-    out = []
-    for rem_id in diag.remediations:
-        rem = session.playbook.remediations.get(rem_id)
-        if rem is None or not rem.action or rem.applicability is Applicability.DISPLAY_ONLY:
-            continue
-        if only is not None and rem.id != only:
-            continue
-        if actions.APPLICABILITY_ORDER[rem.applicability] <= LEVELS[level]:
-            out.append(rem)
-    return out
-
-
-def apply_from_cli(
-    session: Session,
-    level: str,
-    yes: bool,
-    ctx: ProbeContext,
-    *,
-    err: Callable[[str], None],
-    only: str | None = None,
-) -> tuple[dict[str, Any] | None, Session]:
-    """Headless policy. Returns (records by remediation id, the session to report)."""
-    if session.verdict != "problem" or session.diagnosis is None:
-        err(f"--apply: nothing to fix (verdict {session.verdict}); nothing was changed")
-        return None, session
-    chosen = candidates(session, level, only)
-    if not chosen:
-        wanted = f"fix {only!r}" if only else f"fix up to '{level}'"
-        err(f"--apply: this diagnosis has no machine {wanted}; follow the steps shown; nothing was changed")
-        return None, session
-    records: dict[str, Any] = {}
-    rem = chosen[0]
-    shown = preview(rem, session, ctx)
-    err(f"fix {rem.id} [{rem.applicability.value}]{': ' + shown.reason if shown.reason else ''}")
-    for line in shown.changes:
-        err(f"  {line}")
-    needs_yes = rem.applicability is Applicability.UNSAFE
-    if needs_yes and not yes:
-        err(f"--apply unsafe: {rem.id} changes this machine; add --yes to consent. Nothing was changed.")
-        records[rem.id] = {
-            **ApplyRecord(
-                rem.id,
-                rem.action,
-                rem.applicability.value,
-                preview=shown.changes,
-                message="not applied: no consent (--yes missing)",
-            ).to_dict()
-        }
-        return records, session
-    record = apply_remediation(rem, session, ctx, consent=True, out=err)
-    err(f"{rem.id}: {record.message}")
-    if record.verify:
-        v = record.verify
-        ending = v.get("cause_after") or v.get("verdict_after") or v.get("error")
-        err(
-            f"re-check {v['probe']}: {v['before']} -> {v['after']}; the walk now ends: {ending} "
-            f"({'verified' if v['verified'] else 'not fixed'})"
-        )
-    if record.journal:
-        err(f"undo with: troubleshooter undo {record.journal}")
-    records[rem.id] = record.to_dict()
-    after = record.session_after
-    if not record.applied or after is None:
-        return records, session
-    note = f"after applying {rem.id} the playbook was walked again in a new process: {after.verdict}"
-    if after.diagnosis is not None and after.verdict == "problem":
-        note += f" ({after.diagnosis.cause})"
-    records[rem.id]["diagnosis_before"] = {"node": session.outcome, "cause": session.diagnosis.cause}
-    return records, dataclasses.replace(after, notes=(*after.notes, note))
+__all__ = ["ApplyRecord", "Preview", "apply_remediation", "preview"]

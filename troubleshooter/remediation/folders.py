@@ -4,6 +4,9 @@ Moving aside is how a shadow Drive folder (files written to `/content/drive` bef
 mounted) is cleared without losing the only copy of a checkpoint: one `rename(2)`, atomic, on
 the same filesystem. It refuses anything that is, or contains, a mount point — moving a live
 mount would be a different and dangerous operation — and paths outside the allowed root.
+Both check their place (`places.check_place`) when planning and again right before each
+system call: never a system or top-level folder, never the home folder, never through a
+symlink, never outside the declared root (`within`, or the folder's parent).
 """
 
 from __future__ import annotations
@@ -16,14 +19,8 @@ from typing import Any
 from troubleshooter.model.playbook import Applicability
 from troubleshooter.probes.mounts import read_mounts
 from troubleshooter.remediation.actions import ActionContext, Outcome, Plan, Refused, action
-from troubleshooter.remediation.fileops import (
-    PathRefused,
-    confine,
-    crash_point,
-    expand_home,
-    fsync_dir,
-    has_parent_reference,
-)
+from troubleshooter.remediation.fileops import crash_point, expand_home, fsync_dir, has_parent_reference
+from troubleshooter.remediation.places import PlaceRefused, check_place, check_root
 
 ASIDE_MARK = ".aside-"
 
@@ -37,6 +34,15 @@ def _absolute(actx: ActionContext, raw: str) -> Path:
     if not os.path.isabs(text):
         raise Refused(f"{text}: give an absolute path")
     return Path(text)
+
+
+def placed(actx: ActionContext, path: Path, root: Path, *, missing_ok: bool = True) -> Path:
+    """`path` checked against its declared `root` (see `places`); Refused says which rule failed."""
+    try:
+        check_place(path, root, home=actx.probe.home, missing_ok=missing_ok)
+        return check_root(root, actx.probe.home)
+    except PlaceRefused as exc:
+        raise Refused(str(exc)) from None
 
 
 def mounts_at_or_under(actx: ActionContext, path: Path) -> list[str]:
@@ -56,9 +62,10 @@ def create_directory(actx: ActionContext, path: str, mode: str = "0755") -> Plan
         raise Refused(f"{target} exists and is not a directory")
     missing = []
     probe = target
-    while not probe.exists():
+    while not probe.exists() and not probe.is_symlink():
         missing.append(probe)
         probe = probe.parent
+    root = placed(actx, target, probe)
     if not os.access(probe, os.W_OK):
         raise Refused(f"{probe} is not writable by this user")
     perm = int(mode, 8)
@@ -66,18 +73,19 @@ def create_directory(actx: ActionContext, path: str, mode: str = "0755") -> Plan
     def run() -> Outcome:
         outcome = Outcome(message=f"created {target}")
         for folder in reversed(missing):
-            actx.will_undo({"kind": "remove-empty-dir", "path": str(folder)})
+            placed(actx, folder, root)  # again, right before the mkdir
+            actx.will_undo({"kind": "remove-empty-dir", "path": str(folder), "root": str(root)})
             try:
                 os.mkdir(folder, perm)
             except FileExistsError:
                 continue
             fsync_dir(folder.parent)
             outcome.changes.append({"kind": "create-dir", "path": str(folder)})
-            outcome.undo.insert(0, {"kind": "remove-empty-dir", "path": str(folder)})
+            outcome.undo.insert(0, {"kind": "remove-empty-dir", "path": str(folder), "root": str(root)})
             crash_point("dir:created")
         return outcome
 
-    return Plan([f"mkdir -p {target} (mode {mode})"], run)
+    return Plan([f"mkdir -p {target} (mode {mode})"], run, places=[str(root)])
 
 
 @action("folder.move-aside", touches=("the named folder (renamed, never deleted)",), applicability=Applicability.UNSAFE)
@@ -87,34 +95,29 @@ def move_aside(actx: ActionContext, path: str, within: str | None = None) -> Pla
     `within` is the folder it must lie in (default: its parent). Refused for mount points, a
     folder with a mount inside, a symlink, or the user's home.
     """
-    target = _absolute(actx, path)
-    root = _absolute(actx, within) if within else target.parent
-    try:
-        real = confine(target, root, follow_last=False)
-    except PathRefused as exc:
-        raise Refused(str(exc)) from None
+    real = _absolute(actx, path)
+    root = placed(actx, real, _absolute(actx, within) if within else real.parent)
     if not real.exists() and not real.is_symlink():
         asides = sorted(str(p) for p in real.parent.glob(real.name + ASIDE_MARK + "*"))
         why = f"nothing at {real} to move" + (f" (moved before: {asides[-1]})" if asides else "")
         return Plan([why], noop=True, reason=why)
     if real.is_symlink() or not real.is_dir():
         raise Refused(f"{real} is not a plain folder")
-    home = Path(os.path.realpath(actx.probe.home))
-    if real in (Path("/"), home) or len(real.parts) < 2:
-        raise Refused(f"{real} is too important to move")
     mounted = mounts_at_or_under(actx, real)
     if mounted:
         raise Refused(f"{real} is or contains a mount point ({', '.join(mounted[:3])}); unmount it first")
     destination = real.with_name(real.name + ASIDE_MARK + time.strftime("%Y%m%d-%H%M%S"))
     if destination.exists():
         raise Refused(f"{destination} already exists; try again in a second")
-    st = real.stat()
+    st = os.lstat(real)
 
     def run() -> Outcome:
-        now = real.stat()
-        if (now.st_ino, now.st_dev) != (st.st_ino, st.st_dev):
+        placed(actx, real, root, missing_ok=False)  # again, right before the rename
+        placed(actx, destination, root)
+        now = os.lstat(real)
+        if (now.st_ino, now.st_dev) != (st.st_ino, st.st_dev) or destination.exists():
             raise Refused(f"{real} was replaced since the preview; nothing was moved")
-        undo: dict[str, Any] = {"kind": "rename", "from": str(destination), "to": str(real)}
+        undo: dict[str, Any] = {"kind": "rename", "from": str(destination), "to": str(real), "root": str(root)}
         actx.will_undo(undo)
         os.rename(real, destination)  # atomic: the folder is either here or there, whole
         fsync_dir(real.parent)
@@ -122,4 +125,4 @@ def move_aside(actx: ActionContext, path: str, within: str | None = None) -> Pla
         change: dict[str, Any] = {"kind": "rename", "from": str(real), "to": str(destination)}
         return Outcome([change], [undo], message=f"moved {real} to {destination}")
 
-    return Plan([f"rename {real} -> {destination} (nothing is deleted)"], run)
+    return Plan([f"rename {real} -> {destination} (nothing is deleted)"], run, places=[str(root)])

@@ -51,6 +51,8 @@ def restart_space(actx: ActionContext, space: str, factory_reboot: bool = False)
     lines = [call, f"the Space is {stage} now; {COST_NOTE}"]
 
     def run() -> Outcome:
+        undo = {"kind": "hub-call", "call": "pause_space", "space": space}
+        actx.will_undo(undo)
         runtime = _call(
             actx,
             "restart the Space",
@@ -63,7 +65,6 @@ def restart_space(actx: ActionContext, space: str, factory_reboot: bool = False)
             "before": stage,
             "after": str(runtime.stage),
         }
-        undo = {"kind": "hub-call", "call": "pause_space", "space": space}
         return Outcome([change], [undo], message=f"{space}: {stage} -> {runtime.stage}")
 
     return Plan(lines, run)
@@ -87,6 +88,12 @@ def set_space_variable(actx: ActionContext, space: str, key: str, value: str) ->
     ]
 
     def run() -> Outcome:
+        undo: dict[str, Any] = (
+            {"kind": "hub-call", "call": "delete_space_variable", "space": space, "variable": key}
+            if before is None
+            else {"kind": "hub-call", "call": "add_space_variable", "space": space, "variable": key, "value": before}
+        )
+        actx.will_undo(undo)
         _call(actx, "set the variable", lambda api, tok: api.add_space_variable(space, key, str(value), token=tok))
         change = {
             "kind": "hub-call",
@@ -96,11 +103,6 @@ def set_space_variable(actx: ActionContext, space: str, key: str, value: str) ->
             "before": before,
             "after": str(value),
         }
-        undo: dict[str, Any] = (
-            {"kind": "hub-call", "call": "delete_space_variable", "space": space, "variable": key}
-            if before is None
-            else {"kind": "hub-call", "call": "add_space_variable", "space": space, "variable": key, "value": before}
-        )
         return Outcome([change], [undo], message=f"{space}: {key} = {value}")
 
     return Plan(lines, run)

@@ -24,6 +24,7 @@ from troubleshooter.model.playbook import Applicability
 from troubleshooter.probes.locks import NO_FLOCK_ERRNOS, inspect_locks, parse_soft_owner, process_alive, read_proc_locks
 from troubleshooter.remediation.actions import ActionContext, Outcome, Plan, Refused, action, effective_hub_cache
 from troubleshooter.remediation.fileops import PathRefused, backup_file, confine, crash_point, fsync_dir
+from troubleshooter.remediation.places import PlaceRefused, check_place, check_root
 
 
 def _holder_now(actx: ActionContext, fd: int, content: str) -> str | None:
@@ -47,10 +48,23 @@ def _holder_now(actx: ActionContext, fd: int, content: str) -> str | None:
     return None
 
 
-def remove_if_unheld(actx: ActionContext, path: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | None, str]:
+def _placed(actx: ActionContext, path: Path, root: Path) -> Path:
+    try:
+        check_root(root, actx.probe.home)
+        return check_place(path, root, home=actx.probe.home)
+    except PlaceRefused as exc:
+        raise Refused(str(exc)) from None
+
+
+def remove_if_unheld(
+    actx: ActionContext, path: Path, root: Path
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, str]:
     """Back up and unlink one marker if nobody holds it now: (change, undo, note)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        _placed(actx, path, root)  # again, right before acting
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except Refused as exc:
+        return None, None, f"kept {path.name}: {exc}"
     except FileNotFoundError:
         return None, None, f"{path.name}: already gone"
     except OSError as exc:
@@ -69,6 +83,7 @@ def remove_if_unheld(actx: ActionContext, path: Path) -> tuple[dict[str, Any] | 
             "sha256": digest,
             "mode": st.st_mode & 0o7777,
             "expect_absent": True,
+            "root": str(root),
         }
         actx.will_undo(undo)
         crash_point("lock:backed-up")
@@ -99,9 +114,13 @@ def remove_stale_locks(
     from troubleshooter.probes.cachescan import repo_folder
 
     cache = effective_hub_cache(actx)
-    locks_root = Path(cache) / ".locks"
+    locks_root = Path(os.path.realpath(Path(cache) / ".locks"))
     if not locks_root.is_dir():
         return Plan([f"no {locks_root}: nothing to remove"], noop=True, reason="no lock directory")
+    try:
+        check_root(locks_root, actx.probe.home)
+    except PlaceRefused as exc:
+        raise Refused(str(exc)) from None
     try:
         wanted = confine(lock, locks_root, follow_last=False) if lock else None
     except PathRefused as exc:
@@ -125,7 +144,8 @@ def remove_stale_locks(
     for record in stale:
         try:
             target = confine(locks_root / record["lock"], locks_root, follow_last=False)
-        except PathRefused as exc:
+            _placed(actx, target, locks_root)
+        except (PathRefused, Refused) as exc:
             lines.append(f"skip {record['lock']}: {exc}")
             continue
         if target.is_symlink():
@@ -141,7 +161,7 @@ def remove_stale_locks(
         outcome = Outcome()
         notes = []
         for target in targets:
-            change, undo, note = remove_if_unheld(actx, target)
+            change, undo, note = remove_if_unheld(actx, target, locks_root)
             notes.append(note)
             if change and undo:
                 outcome.changes.append(change)
@@ -151,4 +171,4 @@ def remove_stale_locks(
         outcome.message = "; ".join(notes)
         return outcome
 
-    return Plan(lines, run)
+    return Plan(lines, run, places=[str(locks_root)])

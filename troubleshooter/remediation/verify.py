@@ -4,6 +4,11 @@ Libraries read their variables once, at import (huggingface_hub's constants), so
 runs in a new interpreter with the changed environment, and its recorded results are replayed
 through the same pure walker — the Session that comes back is what a live walk would give. In a
 notebook kernel (whose own state is the point) or with injected stand-ins, it walks in-process.
+
+A fix is *verified* only when the probe that diagnosed the cause now passes **and** no check
+that passed before the fix fails after it. A check the fix broke makes the result "made
+worse" (the caller prints the undo); a walk that now ends at another problem, with nothing
+broken, moved on to one that was already there ("fixed X; next: Y").
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 from troubleshooter.redact import scrub
 from troubleshooter.remediation.actions import Refused
-from troubleshooter.remediation.fileops import KILL_AT_VAR
 
 if TYPE_CHECKING:
     from troubleshooter.engine.walker import Session
@@ -59,7 +63,7 @@ def _walk_in_new_process(session: Session, ctx: ProbeContext, overlay: Mapping[s
     import subprocess
     import sys
 
-    from troubleshooter.engine.catalog import shipped_dir
+    from troubleshooter.engine.loader import shipped_dir
     from troubleshooter.engine.runner import RunOptions, walk
     from troubleshooter.model.playbook import CheckNode
     from troubleshooter.model.result import ProbeResult
@@ -72,7 +76,6 @@ def _walk_in_new_process(session: Session, ctx: ProbeContext, overlay: Mapping[s
     for key, value in _answers(session).items():
         argv += ["--answer", f"{key}={value}"]
     env = overlay_env(ctx.env, overlay)
-    env.pop(KILL_AT_VAR, None)
     checks = sum(1 for n in pb.nodes.values() if isinstance(n, CheckNode))
     limit = min(MAX_REWALK_S, 15.0 + checks * (ctx.timeout_s + 0.5))
     try:
@@ -102,12 +105,32 @@ def rewalk(session: Session, ctx: ProbeContext, overlay: Mapping[str, str | None
     return _walk_in_new_process(session, ctx, overlay)
 
 
+def _statuses(session: Session) -> dict[str, tuple[str, str | None, str]]:
+    """Each check of a walk: node -> (status, probe, evidence)."""
+    return {
+        s.node: (s.result.status.value, s.probe, s.result.evidence)
+        for s in session.steps
+        if s.kind == "check" and s.result is not None
+    }
+
+
+def broken_checks(before: Session, after: Session) -> list[dict[str, Any]]:
+    """Checks that passed before the fix and fail after it: what the fix broke."""
+    old, new = _statuses(before), _statuses(after)
+    return [
+        {"node": node, "probe": probe, "before": status, "after": new[node][0], "evidence_after": new[node][2]}
+        for node, (status, probe, _) in old.items()
+        if status == "pass" and node in new and new[node][0] == "fail"
+    ]
+
+
 def verify(
     session: Session, ctx: ProbeContext, overlay: Mapping[str, str | None]
 ) -> tuple[dict[str, Any], Session | None]:
-    """Walk again after a fix. Verified when the walk no longer ends at the diagnosis it fixed.
+    """Walk again after a fix and judge it: verified, made worse, or not fixed (see the module doc).
 
-    Records the diagnosing probe's status before and after, and where the new walk ends.
+    Records the diagnosing probe's status before and after, where the new walk ends, and the
+    checks the fix broke.
     """
     step = diagnosing_step(session)
     facts: dict[str, Any] = {
@@ -122,16 +145,28 @@ def verify(
     try:
         after = rewalk(session, ctx, overlay)
     except Refused as exc:
-        facts.update(after="unknown", verified=False, error=scrub(str(exc)))
+        facts.update(
+            after="unknown", verified=False, worse=False, broken=[], outcome="not checked", error=scrub(str(exc))
+        )
         return facts, None
     again = next((s for s in after.steps if step and s.node == step.node and s.result), None)
+    now = again.result.status.value if again and again.result else "not reached"
+    moved = after.outcome != session.outcome and after.verdict in ("healthy", "problem")
+    passes = now == "pass" or (now == "not reached" and moved)
+    broken = broken_checks(session, after)
+    verified = passes and moved and not broken
+    outcome = "made worse" if broken else ("verified" if verified else "not fixed")
     facts.update(
-        after=again.result.status.value if again and again.result else "not reached",
+        after=now,
         evidence_after=again.result.evidence if again and again.result else "",
         verdict_after=after.verdict,
         diagnosis_after=after.outcome,
         cause_after=after.diagnosis.cause if after.diagnosis else None,
-        verified=after.outcome != session.outcome and after.verdict in ("healthy", "problem"),
+        verified=verified,
+        worse=bool(broken),
+        broken=broken,
+        outcome=outcome,
+        next=after.diagnosis.cause if verified and after.verdict == "problem" and after.diagnosis else None,
         duration_s=round(ctx.clock() - started, 3),
     )
     return facts, after

@@ -14,14 +14,15 @@ from typing import Any
 
 import jinja2
 
+from troubleshooter.model.playbook import Verdict
 from troubleshooter.redact import scrub
 
 TEMPLATES = Path(__file__).parent / "templates"
-VERDICT_WORDS = {
-    "healthy": "Healthy — nothing found wrong",
-    "problem": "Problem found",
-    "inconclusive": "Inconclusive",
-    "needs-input": "Needs input",
+VERDICT_WORDS: dict[str, str] = {
+    Verdict.HEALTHY: "Healthy — nothing found wrong",
+    Verdict.PROBLEM: "Problem found",
+    Verdict.INCONCLUSIVE: "Inconclusive",
+    Verdict.NEEDS_INPUT: "Needs input",
 }
 
 

@@ -137,7 +137,7 @@ def run_tui(
     python: str | None = None,
 ) -> int:
     """Open the TUI (called by cli.py in a terminal); returns the exit code."""
-    from troubleshooter.engine.catalog import discover
+    from troubleshooter.catalog import discover
 
     playbooks = discover([Path(d) for d in extra_dirs])
     if playbook is not None and playbook not in playbooks:

@@ -36,11 +36,13 @@ from textual.worker import get_current_worker
 
 from troubleshooter.agent.wiring import target_report
 from troubleshooter.engine import walker
+from troubleshooter.errors import TroubleshooterError
 from troubleshooter.model.playbook import CheckNode, Playbook
-from troubleshooter.model.report import Report, build_report
 from troubleshooter.model.result import ProbeResult, Status
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.redact import scrub
+from troubleshooter.report.build import build_report
+from troubleshooter.report.document import Report, write_report
 from troubleshooter.tui.messages import ProbeFinished, ProbeTimedOut, ReportExported
 from troubleshooter.tui.screens.export import ExportScreen
 from troubleshooter.tui.screens.fixes import FixesScreen
@@ -360,9 +362,6 @@ class WalkScreen(FixesScreen):
     def export_to(self, path: str | None) -> None:
         if not path:
             return
-        from troubleshooter.cli import write_report
-        from troubleshooter.errors import TroubleshooterError
-
         target = Path(path).expanduser()
         try:
             write_report(self.report(), target)

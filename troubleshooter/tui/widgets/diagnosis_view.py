@@ -20,15 +20,19 @@ from textual.widgets.option_list import Option
 from troubleshooter.causes import vocabulary
 from troubleshooter.engine.walker import Session
 from troubleshooter.i18n import pick
-from troubleshooter.model.playbook import Remediation
+from troubleshooter.model.playbook import Applicability, Remediation, Verdict
 from troubleshooter.tui.strings import tr
 
-APPLICABILITY_STYLE = {"display-only": "bold blue", "safe": "bold green", "unsafe": "bold red"}
-VERDICT_STYLE = {
-    "problem": "bold red",
-    "healthy": "bold green",
-    "inconclusive": "bold yellow",
-    "needs-input": "bold yellow",
+APPLICABILITY_STYLE: dict[str, str] = {
+    Applicability.DISPLAY_ONLY: "bold blue",
+    Applicability.SAFE: "bold green",
+    Applicability.UNSAFE: "bold red",
+}
+VERDICT_STYLE: dict[str, str] = {
+    Verdict.PROBLEM: "bold red",
+    Verdict.HEALTHY: "bold green",
+    Verdict.INCONCLUSIVE: "bold yellow",
+    Verdict.NEEDS_INPUT: "bold yellow",
 }
 
 
@@ -67,7 +71,7 @@ class DiagnosisView(Vertical):
         diag = session.diagnosis
         head = Text()
         head.append(f"{tr('diag.verdict', lang)}: ", "bold")
-        verdict = session.verdict or "inconclusive"
+        verdict = session.verdict or Verdict.INCONCLUSIVE
         head.append(tr(f"verdict.{verdict}", lang) + "\n", VERDICT_STYLE.get(verdict, "bold"))
         if diag is not None:
             head.append(pick(diag.title, lang) + "\n", "bold underline")

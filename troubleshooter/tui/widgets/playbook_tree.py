@@ -17,7 +17,7 @@ from textual.widgets.tree import TreeNode
 
 from troubleshooter.engine.walker import Session
 from troubleshooter.i18n import pick
-from troubleshooter.model.playbook import CheckNode, DiagnosisNode, Playbook, QuestionNode
+from troubleshooter.model.playbook import CheckNode, DiagnosisNode, Playbook, QuestionNode, Verdict
 
 STATUS_MARK = {
     "pass": "✔",
@@ -28,7 +28,7 @@ STATUS_MARK = {
     "skipped": "–",
     "error": "✘",
 }
-VERDICT_MARK = {"problem": "●", "healthy": "✔", "inconclusive": "?"}
+VERDICT_MARK: dict[str, str] = {Verdict.PROBLEM: "●", Verdict.HEALTHY: "✔", Verdict.INCONCLUSIVE: "?"}
 
 
 def _kind(node: Any) -> str:

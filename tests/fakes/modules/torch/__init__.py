@@ -7,7 +7,13 @@
      "devices": ["NVIDIA A100-SXM4-40GB"],   # or dicts: {"name", "memory_total_mib",
                                              #            "compute_capability": [8, 0]}
      "available": true,              # false: CUDA fails to initialise (driver too old, ...)
-     "init_warning": "CUDA initialization: ..."}  # warned by is_available() when it fails
+     "init_warning": "CUDA initialization: ...",  # warned by is_available() when it fails
+     "arch_list": ["sm_50", "sm_90"],  # get_arch_list(); default sm_50 ... sm_90 (cu12x before 2.7)
+     "capabilities": [[12, 0]]}        # per physical GPU; default: the device's, else FAKE_NVML's, else 8.0
+
+As in torch, the first call that asks about a device warns "<name> with CUDA capability sm_XY is
+not compatible with the current PyTorch installation." when no `sm_` of the same major version
+is in the arch list; is_available() stays true.
 
 Without `FAKE_TORCH` the import fails as if torch were not installed, so a test opts in.
 """

@@ -1,5 +1,6 @@
 """torch.cuda as the CUDA runtime would answer, honouring CUDA_VISIBLE_DEVICES."""
 
+import json
 import os
 import warnings
 from types import SimpleNamespace
@@ -8,6 +9,9 @@ from typing import Any
 from . import _config
 
 _MIB = 1 << 20
+# The cu12x wheels before torch 2.7 (no Blackwell): what get_arch_list() returns by default.
+DEFAULT_ARCH_LIST = ["sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90"]
+_warned: set[int] = set()
 
 
 def _devices() -> list[dict[str, Any]]:
@@ -49,13 +53,65 @@ def _device(device: int = 0) -> dict[str, Any]:
     return _devices()[indices[device]]
 
 
+def get_arch_list() -> list[str]:
+    """The architectures the wheel has kernels for; empty when CUDA is unavailable, as in torch."""
+    if not _initialises():
+        return []
+    return [str(arch) for arch in _config.get("arch_list", DEFAULT_ARCH_LIST)]
+
+
+def _nvml_capability(physical: int) -> list[int] | None:
+    """The stand-in NVML's compute capability of the same physical GPU (FAKE_NVML), if any."""
+    path = os.environ.get("FAKE_NVML")
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            devices = json.load(f).get("devices", [])
+        found = devices[physical].get("compute_capability")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    return list(found) if found else None
+
+
+def _capability(device: int) -> tuple[int, int]:
+    info = _device(device)
+    physical = _visible()[device]
+    listed = _config.get("capabilities") or []
+    found = (
+        (listed[physical] if physical < len(listed) else None)
+        or info.get("compute_capability")
+        or _nvml_capability(physical)
+        or [8, 0]
+    )
+    return int(found[0]), int(found[1])
+
+
+def _lazy_init(device: int) -> None:
+    """As torch's first use of a device: warn once when no kernel of its major version is built."""
+    if device in _warned:
+        return
+    _warned.add(device)
+    major, minor = _capability(device)
+    supported = [int(a.split("_")[1]) for a in get_arch_list() if a.startswith("sm_") and a[3:].isdigit()]
+    if supported and not any(sm // 10 == major for sm in supported):
+        name = str(_device(device).get("name", "NVIDIA A100-SXM4-40GB"))
+        warnings.warn(
+            f"\n{name} with CUDA capability sm_{major}{minor} is not compatible with the current PyTorch "
+            f"installation.\nThe current PyTorch install supports CUDA capabilities {' '.join(get_arch_list())}.\n",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def get_device_name(device: int = 0) -> str:
+    _lazy_init(device)
     return str(_device(device).get("name", "NVIDIA A100-SXM4-40GB"))
 
 
 def get_device_capability(device: int = 0) -> tuple[int, int]:
-    major, minor = _device(device).get("compute_capability", [8, 0])
-    return int(major), int(minor)
+    _lazy_init(device)
+    return _capability(device)
 
 
 def get_device_properties(device: int = 0) -> SimpleNamespace:

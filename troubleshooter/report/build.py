@@ -1,20 +1,23 @@
-"""The report: one JSON-able document per walk, the source of every output format.
+"""Building the report: one JSON-able document per walk, the source of every output format.
 
-Built from a finished walker Session. `schema_version` 1 follows the headless contract;
-extra keys (environment, inputs, timed_out, overrides) are additions the contract allows.
+Built from a finished walker Session; it lives above the engine (it reads a Session) and below
+the faces, so the CLI, the TUI and the notebook all build the same document. `schema_version`
+1 follows the headless contract; extra keys (environment, inputs, timed_out, overrides) are
+additions the contract allows.
 """
 
 from __future__ import annotations
 
-import json
 import platform
 import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from troubleshooter import __version__
+from troubleshooter._version import __version__
+from troubleshooter.distinfo import installed_version
 from troubleshooter.i18n import pick
-from troubleshooter.redact import redact_data, scrub
+from troubleshooter.model.playbook import DIAGNOSIS_VERDICTS, Verdict
+from troubleshooter.redact import redact_data
 
 if TYPE_CHECKING:
     from troubleshooter.engine.walker import Session
@@ -25,15 +28,7 @@ VERSIONED = ("huggingface_hub", "hf_xet", "filelock", "transformers", "torch", "
 
 def installed_versions() -> dict[str, str | None]:
     """Versions of the packages that matter, read from metadata (nothing is imported)."""
-    from importlib import metadata
-
-    out: dict[str, str | None] = {}
-    for dist in VERSIONED:
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = None
-    return out
+    return {dist: installed_version(dist) for dist in VERSIONED}
 
 
 def environment_info() -> dict[str, Any]:
@@ -66,8 +61,8 @@ def build_report(
     diag = session.diagnosis
     diagnosis = None
     remediations: list[dict[str, Any]] = []
-    if diag is not None and session.verdict in ("problem", "healthy", "inconclusive"):
-        if session.verdict == "problem":
+    if diag is not None and session.verdict in DIAGNOSIS_VERDICTS:
+        if session.verdict == Verdict.PROBLEM:
             diagnosis = {
                 "node": diag.id,
                 "cause": diag.cause,
@@ -101,7 +96,7 @@ def build_report(
         "schema_version": SCHEMA_VERSION,
         "playbook": pb.id,
         "playbook_title": pick(pb.title, lang),
-        "verdict": session.verdict or "inconclusive",
+        "verdict": str(session.verdict or Verdict.INCONCLUSIVE),
         "diagnosis": diagnosis,
         "outcome": {"node": diag.id, "title": pick(diag.title, lang), "explanation": pick(diag.explanation, lang)}
         if diag
@@ -126,51 +121,3 @@ def build_report(
         "environment": environment if environment is not None else environment_info(),
     }
     return redact_data(report)
-
-
-class Report:
-    """A finished walk's report, with the renderings a notebook or script wants."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-
-    @property
-    def verdict(self) -> str:
-        return str(self.data["verdict"])
-
-    @property
-    def cause(self) -> str | None:
-        diag = self.data.get("diagnosis")
-        return diag.get("cause") if diag else None
-
-    def to_json(self, indent: int | None = 2) -> str:
-        return scrub(json.dumps(self.data, indent=indent, ensure_ascii=False, sort_keys=False))
-
-    def to_markdown(self) -> str:
-        from troubleshooter.report.render import render_markdown
-
-        return render_markdown(self.data)
-
-    def to_html(self) -> str:
-        from troubleshooter.report.render import render_html
-
-        return render_html(self.data)
-
-    def to_text(self) -> str:
-        from troubleshooter.report.render import render_text
-
-        return render_text(self.data)
-
-    def _repr_html_(self) -> str:
-        from troubleshooter.report.render import render_html
-
-        return render_html(self.data, fragment=True)
-
-    def __rich__(self) -> Any:
-        """`rich.print(report)` (and rich-aware notebooks) show a panel with verdict, fix and path."""
-        from troubleshooter.notebook import rich_renderable
-
-        return rich_renderable(self.data)
-
-    def __repr__(self) -> str:
-        return f"<Report {self.data['playbook']}: {self.verdict} {self.cause or ''}>".replace(" >", ">")

@@ -4,6 +4,10 @@ Rules: unknown probe or probe argument, unknown node, unknown remediation, unkno
 unreachable node, cycle, dead end (a check or question without `otherwise`), a problem
 diagnosis without remediation, and `${...}` references to nothing. Each finding is a
 positioned PlaybookError; `troubleshooter lint` prints them as file:line:col and exits 2.
+
+Lint checks a playbook against every registry (probes, causes, fix actions), so it sits above
+the engine and the remediation layer, not inside the engine: the engine never needs to know
+which fixes exist.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from troubleshooter.model.playbook import (
     DiagnosisNode,
     Playbook,
     QuestionNode,
+    Verdict,
 )
+from troubleshooter.remediation import actions
 
 
 def _conditions(cond: Condition) -> Iterable[Condition]:
@@ -112,12 +118,12 @@ def lint_playbook(pb: Playbook) -> list[PlaybookError]:
             if (
                 node.cause
                 and node.cause not in vocabulary
-                and not (node.verdict == "healthy" and node.cause == "healthy")
+                and not (node.verdict == Verdict.HEALTHY and node.cause == "healthy")
             ):
                 errors.append(
                     PlaybookError(node.ref, f"unknown cause {node.cause!r} (not in the cause vocabulary)", code="TS109")
                 )
-            if node.verdict == "problem" and not node.remediations:
+            if node.verdict == Verdict.PROBLEM and not node.remediations:
                 errors.append(
                     PlaybookError(node.ref, f"problem diagnosis {node.id!r} has no remediation", code="TS110")
                 )
@@ -143,8 +149,6 @@ def _strings_in(value: object) -> Iterable[str]:
 
 def _remediation_errors(pb: Playbook) -> list[PlaybookError]:
     """Actions must exist, take these arguments, stay inside their paths, and get enough consent."""
-    from troubleshooter.remediation import actions
-
     errors: list[PlaybookError] = []
     for rem in pb.remediations.values():
         if not rem.action:
@@ -162,7 +166,7 @@ def _remediation_errors(pb: Playbook) -> list[PlaybookError]:
                     where, f"remediation {rem.id!r} is display-only but names action {rem.action!r}", code="TS114"
                 )
             )
-        elif actions.APPLICABILITY_ORDER[rem.applicability] < actions.APPLICABILITY_ORDER[spec.applicability]:
+        elif rem.applicability > spec.applicability:  # the playbook ranks the fix safer than its action
             errors.append(
                 PlaybookError(
                     where,
