@@ -25,6 +25,7 @@ from troubleshooter._version import __version__
 from troubleshooter.docsite import content
 from troubleshooter.docsite.labels import LABELS
 from troubleshooter.docsite.layout import layout_playbook
+from troubleshooter.docsite.rules import rule_markdown
 from troubleshooter.i18n import LANGUAGES
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -187,6 +188,9 @@ def _build_lang(
         rel = f"docs/{slug}.html"
         source = str(catalog.docs[slug])
         put(rel, _render("doc.html.j2", lang, rel, title, body=body, **common), source)
+    for rel, text in rule_markdown().items():
+        title, body = render_markdown(text)
+        put(rel, _render("doc.html.j2", lang, rel, title, body=body, **common), "troubleshooter/engine/rules.py")
 
 
 def build_site(extra_dirs: Sequence[Path] = (), docs_dir: Path | None = None, langs: Sequence[str] = LANGUAGES) -> Site:
