@@ -50,9 +50,8 @@ def vocabulary() -> dict[str, Cause]:
     out = _legacy()
     for slug, entry in lib.causes.items():
         body: dict[str, Any] = entry.plain() if isinstance(entry.value, dict) else {}
-        diagnosis = body.get("diagnosis") or {}
-        title = body.get("title") or diagnosis.get("title") or slug
-        meaning = body.get("meaning") or diagnosis.get("explanation") or ""
+        title = body.get("name") or body.get("title") or slug
+        meaning = body.get("meaning") or body.get("explanation") or ""
         out[slug] = Cause(slug, lib.areas.get(slug, ""), title, meaning, body.get("evidence") or "")
     return out
 

@@ -176,7 +176,7 @@ def _build_lang(
     )
     for view in causes:
         rel = content.cause_file(view["slug"])
-        put(rel, _render("cause.html.j2", lang, rel, view["title"], cause=view, **common), "causes.yaml")
+        put(rel, _render("cause.html.j2", lang, rel, view["title"], cause=view, **common), "troubleshooter/causes/")
     put(
         "probes/index.html",
         _render("probes.html.j2", lang, "probes/index.html", labels["probes"], probes=probes, **common),

@@ -171,7 +171,7 @@ def unknown_names(
                 problems.append(Problem(f"{shown}/{rel}", line, f"unknown probe {name!r} (not in the probe registry)"))
         for slug, line in scan.causes:
             if slug not in cause_set:
-                problems.append(Problem(f"{shown}/{rel}", line, f"unknown cause {slug!r} (not in causes.yaml)"))
+                problems.append(Problem(f"{shown}/{rel}", line, f"unknown cause {slug!r} (not in the cause library)"))
     return problems
 
 

@@ -9,9 +9,11 @@ hand-wired file would have (same ids), so the walker, reports and the docs see n
 - `diagnoses:` `id: cause-slug`, `id: ~` (the cause is the id) or `id: {cause: ..., ...}`;
 - `conditions:` named conditions (`name: CONDITION` or `name: {when: CONDITION, why: TEXT}`),
   used as `when: name`, inside `all`/`any`/`not`, or `when: [a, b]` (all of them);
-- a diagnosis naming a cause takes the library's title, explanation, severity, remediations and
-  references for what it does not say itself; `add:` appends to them;
-- remediations a diagnosis names but the playbook does not define come from the library.
+- a diagnosis written in the short form (under `diagnoses:` or as a checklist step) that names a
+  cause takes the library's title, explanation, severity, remediations and references for what
+  it does not say itself, `add:` appends to them, and remediations it names that the playbook
+  does not define come from the library. Nodes under `nodes:` are taken as written, so files in
+  the plain form load exactly as they always did.
 Values keep their `Located` positions, so errors still point at the line that caused them.
 """
 
@@ -152,9 +154,6 @@ def _with_cause(node: Located, lib: Library, errs: Errors) -> Located:
     if cause is not None and isinstance(cause.value, str):
         for key, value in lib.defaults(cause.value).items():
             body.setdefault(key, value)
-        entry = lib.causes.get(cause.value)
-        if "title" not in body and entry is not None and isinstance(entry.value, dict) and "title" in entry.value:
-            body["title"] = entry.value["title"]
     additions = body.pop("add", None)
     for key, extra in (mapping(additions, "add", errs) or {}).items():
         if key == "explanation":
@@ -177,12 +176,15 @@ def expand(root: Located, errs: Errors, library: Library | None = None) -> Locat
     nodes: dict[str, Located] = {}
     first = _checklist(body.pop("checklist", None), nodes, errs)
     plain_nodes = body.get("nodes")
+    short = set(nodes)  # checklist steps and `diagnoses:` take the library's text; plain nodes are literal
     for node_id, raw in (mapping(plain_nodes, "nodes", errs) or {}).items():
         if node_id in nodes:
             errs.add(raw.ref, f"node {node_id!r} is defined twice (also at {nodes[node_id].ref})", code="TS116")
             continue
         nodes[node_id] = Located(_infer_type(raw.value, raw), raw.ref) if isinstance(raw.value, dict) else raw
+    before = set(nodes)
     _diagnoses(body.pop("diagnoses", None), nodes, errs)
+    short |= set(nodes) - before
     own = mapping(body.pop("conditions", None), "conditions", errs) or {}
     conditions = _Conditions({**lib.conditions, **own}, errs)
     remediations = dict(mapping(body.get("remediations"), "remediations", errs) or {})
@@ -194,7 +196,7 @@ def expand(root: Located, errs: Errors, library: Library | None = None) -> Locat
         if branches is not None and isinstance(branches.value, list):
             node["branches"] = Located([conditions.branch(b) for b in branches.value], branches.ref)
         kind = node.get("type")
-        if kind is not None and kind.value == "diagnosis":
+        if kind is not None and kind.value == "diagnosis" and node_id in short:
             filled = _with_cause(Located(node, raw.ref), lib, errs)
             node = filled.value
             wanted = node.get("remediations")

@@ -1,7 +1,8 @@
 """Playbook tests without Python: recorded facts in, expected diagnosis out, branch coverage.
 
 A fixture (`playbooks/tests/<playbook-id>/<name>.yaml`, next to the playbook) injects probe
-results exactly like `--facts` does (by node id or probe name), gives answers, and names the
+results exactly like `--facts` does (by node id or probe name), gives answers (`answers` up
+front like `--answer`, `asked` only when a question is reached, like the TUI), and names the
 node, cause or verdict the walk must end at. Walks are replays: a check with no recorded result
 gets status `unknown`, never a live probe. Coverage counts branches: every `when` of every check
 and question, and every `otherwise`.
@@ -33,6 +34,7 @@ class Fixture:
     expect: str
     answers: dict[str, str] = field(default_factory=dict)
     injected: dict[str, ProbeResult] = field(default_factory=dict)
+    asked: dict[str, str] = field(default_factory=dict)  # by question key or node id, answered on arrival
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ def read_fixture(path: Path) -> Fixture:
     if not expect:
         errs.add(root.ref, "a fixture needs 'expect': the diagnosis node, cause or verdict the walk ends at")
     answers = {k: str(v.value) for k, v in (mapping(body.get("answers"), "answers", errs) or {}).items()}
+    asked = {k: str(v.value) for k, v in (mapping(body.get("asked"), "asked", errs) or {}).items()}
     injected: dict[str, ProbeResult] = {}
     for key, raw in (mapping(body.get("facts"), "facts", errs) or {}).items():
         found = _result(raw, errs)
@@ -90,7 +93,7 @@ def read_fixture(path: Path) -> Fixture:
             injected[key] = found
     if errs.items:
         raise PlaybookErrors(errs.items)
-    return Fixture(path.name, root.ref, expect or "", answers, injected)
+    return Fixture(path.name, root.ref, expect or "", answers, injected, asked)
 
 
 def read_fixtures(pb: Playbook) -> tuple[list[Fixture], list[PlaybookError]]:
@@ -118,7 +121,10 @@ def run_fixture(pb: Playbook, fixture: Fixture) -> Outcome:
         if session.done:
             break
         before = session
-        session = runner.step(before, ctx, options)
+        request = walker.pending(before)
+        question = request.node if isinstance(request, walker.QuestionRequest) else None
+        late = question and fixture.asked.get(question.key, fixture.asked.get(question.id))
+        session = walker.answer(before, late) if late else runner.step(before, ctx, options)
         if len(session.steps) > len(before.steps):
             last = session.steps[-1]
             node = pb.nodes[last.node]

@@ -1,8 +1,8 @@
 """The cause library: one home per cause, and the remediations and conditions playbooks share.
 
-Files under `troubleshooter/causes/*.yaml` hold, keyed by cause slug, the vocabulary entry
-(title, meaning, evidence) and the defaults of every diagnosis that names the cause (title,
-explanation, severity, remediations, references). Shared remediations and named conditions sit
+Files under `troubleshooter/causes/*.yaml` hold, keyed by cause slug, what every diagnosis of
+the cause shows (title, explanation, severity, remediations, references) and what the
+vocabulary adds (a short `name`, the `evidence` probes look at). Shared remediations and named conditions sit
 beside them. Values stay `Located`, so a mistake in the library is reported at its own line
 when a playbook that uses it is loaded.
 """
@@ -30,10 +30,10 @@ class Library:
     errors: list[PlaybookError] = field(default_factory=list)
 
     def defaults(self, slug: str) -> dict[str, Located]:
-        """What a diagnosis naming `slug` inherits (empty when the cause has none)."""
+        """What a diagnosis naming `slug` inherits (empty when the library lacks the cause)."""
         entry = self.causes.get(slug)
-        body = entry.value.get("diagnosis") if entry and isinstance(entry.value, dict) else None
-        return dict(body.value) if body is not None and isinstance(body.value, dict) else {}
+        body = entry.value if entry is not None and isinstance(entry.value, dict) else {}
+        return {k: v for k, v in body.items() if k in spec.DIAGNOSIS_DEFAULTS}
 
 
 def library_dir() -> Path:
@@ -73,9 +73,6 @@ def read_library(files: list[Path]) -> Library:
         for slug, entry in causes.items():
             if mapping(entry, f"cause {slug!r}", errs) is not None:
                 unknown_keys(entry, spec.CAUSE, f"cause {slug!r}", errs)
-                diagnosis = entry.value.get("diagnosis")
-                if mapping(diagnosis, "diagnosis", errs) and diagnosis is not None:
-                    unknown_keys(diagnosis, spec.DIAGNOSIS_DEFAULT_KEYS, f"diagnosis of cause {slug!r}", errs)
                 own = ident(entry.value.get("playbook"), "playbook", errs)
                 lib.areas.setdefault(slug, own or area)
         _merge(lib.causes, causes, "cause", errs)

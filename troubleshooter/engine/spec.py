@@ -103,14 +103,19 @@ LIBRARY_TOP: dict[str, str] = {
     "conditions": "conditions",
     "schema": "string",
 }
+DIAGNOSIS_DEFAULT_KEYS: dict[str, str] = {k: NODE["diagnosis"][k] for k in DIAGNOSIS_DEFAULTS}
+# A cause is written once: what every diagnosis of it shows (title, explanation, remediations,
+# references, severity), plus the vocabulary's short `name` (default: the title), what the
+# probes look at (`evidence`) and an optional one-line `meaning` (default: the explanation).
 CAUSE: dict[str, str] = {
-    "title": "text",
+    "name": "text",
     "meaning": "text",
     "evidence": "text",
     "playbook": "id",
-    "diagnosis": "diagnosis-defaults",
+    **{k: v for k, v in DIAGNOSIS_DEFAULT_KEYS.items() if k != "verdict"},
 }
-DIAGNOSIS_DEFAULT_KEYS: dict[str, str] = {k: NODE["diagnosis"][k] for k in DIAGNOSIS_DEFAULTS}
 
 # A fixture for `troubleshooter test` (playbooks/tests/<id>/*.yaml).
-FIXTURE: dict[str, str] = {"description": "text", "answers": "args", "facts": "args", "expect": "id"}
+# `answers` are inputs given up front (like --answer); `asked` answers a question only when the
+# walk reaches it (like the TUI), for branches that depend on the question not being answered yet.
+FIXTURE: dict[str, str] = {"description": "text", "answers": "args", "asked": "args", "facts": "args", "expect": "id"}
