@@ -55,7 +55,6 @@ def shipped_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "playbooks"
 
 
-
 def _condition(node: Located, errs: _Errors) -> Condition | None:
     body = _mapping(node, "condition", errs)
     if body is None:
