@@ -14,6 +14,8 @@ import threading
 from typing import Any
 from urllib.parse import urlsplit
 
+from troubleshooter.redact import clip
+
 _lock = threading.Lock()
 _state: dict[str, Any] = {"installed": None, "previous": None}
 
@@ -95,7 +97,7 @@ def classify(exc: BaseException) -> dict[str, Any]:
         headers = response.headers
         error_code = headers.get("X-Error-Code")
         message = headers.get("X-Error-Message") or getattr(exc, "server_message", None) or ""
-        facts.update(status_code=status, error_code=error_code, server_message=str(message)[:300])
+        facts.update(status_code=status, error_code=error_code, server_message=clip(message, 300))
         for name in ("Retry-After", "RateLimit", "RateLimit-Policy"):
             if name in headers:
                 facts[name.lower().replace("-", "_")] = headers[name]
@@ -130,7 +132,7 @@ def classify(exc: BaseException) -> dict[str, Any]:
         return facts
     if isinstance(exc, hf_errors.FileMetadataError):
         facts["kind"] = "not-hub"
-        facts["message"] = str(exc)[:300]
+        facts["message"] = clip(exc, 300)
         return facts
     root = _root_cause(exc)
     if isinstance(exc, httpx2.ProxyError):
@@ -151,5 +153,5 @@ def classify(exc: BaseException) -> dict[str, Any]:
         facts["kind"] = "refused" if getattr(root, "errno", None) == errno.ECONNREFUSED else "network"
     else:
         facts["kind"] = "other"
-    facts["message"] = str(exc)[:300]
+    facts["message"] = clip(exc, 300)
     return facts

@@ -18,6 +18,7 @@ from troubleshooter.model.result import ProbeResult, failed, passed, skipped, un
 from troubleshooter.probes import probe
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.gpu import nvml_snapshot
+from troubleshooter.redact import clip
 
 TORCH_QUERY = r"""
 import json, warnings
@@ -30,9 +31,9 @@ try:
         out["available"] = bool(torch.cuda.is_available())
         out["count"] = int(torch.cuda.device_count()) if out["available"] else 0
         out["names"] = [torch.cuda.get_device_name(i) for i in range(out["count"])]
-    out["warnings"] = [str(w.message)[:400] for w in caught if "CUDA" in str(w.message) or "NVIDIA" in str(w.message)]
+    out["warnings"] = [str(w.message) for w in caught if "CUDA" in str(w.message) or "NVIDIA" in str(w.message)][:10]
 except ImportError as exc:
-    out["import_error"] = str(exc)[:200]
+    out["import_error"] = str(exc)
 print("TORCHINFO" + json.dumps(out))
 """
 
@@ -64,8 +65,12 @@ def _torch_info(ctx: ProbeContext) -> dict[str, Any] | None:
     for line in done.stdout.splitlines():
         if line.startswith("TORCHINFO"):
             info: dict[str, Any] = json.loads(line.removeprefix("TORCHINFO"))
+            # The child cannot import the scrubber: texts are scrubbed here, then cut.
+            info["warnings"] = [clip(w, 400) for w in info.get("warnings") or []]
+            if info.get("import_error"):
+                info["import_error"] = clip(info["import_error"], 200)
             return info
-    return {"installed": False, "error": done.stderr.strip().splitlines()[-1][:300] if done.stderr.strip() else ""}
+    return {"installed": False, "error": clip(done.stderr.strip().splitlines()[-1], 300) if done.stderr.strip() else ""}
 
 
 def _version_tuple(text: str | None) -> tuple[int, int] | None:
