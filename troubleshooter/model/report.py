@@ -6,7 +6,6 @@ extra keys (environment, inputs, timed_out, overrides) are additions the contrac
 
 from __future__ import annotations
 
-import json
 import platform
 import sys
 from datetime import UTC, datetime
@@ -14,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from troubleshooter import __version__
 from troubleshooter.i18n import pick
-from troubleshooter.redact import redact_data, scrub
+from troubleshooter.jsonsafe import clean, dumps
+from troubleshooter.redact import redact_data
 
 if TYPE_CHECKING:
     from troubleshooter.engine.walker import Session
@@ -119,7 +119,8 @@ def build_report(
         "generated_at": generated_at or datetime.now(UTC).replace(microsecond=0).isoformat(),
         "environment": environment if environment is not None else environment_info(),
     }
-    return redact_data(report)
+    # Redacted as data (never as serialised text) and made strictly JSON-safe, once, here.
+    return clean(redact_data(report))
 
 
 class Report:
@@ -138,7 +139,7 @@ class Report:
         return diag.get("cause") if diag else None
 
     def to_json(self, indent: int | None = 2) -> str:
-        return scrub(json.dumps(self.data, indent=indent, ensure_ascii=False, sort_keys=False))
+        return dumps(self.data, indent=indent)
 
     def to_markdown(self) -> str:
         from troubleshooter.report.render import render_markdown
