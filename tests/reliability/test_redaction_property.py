@@ -148,7 +148,7 @@ def test_a_token_that_is_a_common_word_does_not_damage_output(word: str) -> None
 
 def test_authorization_in_a_hub_message_keeps_the_json_valid() -> None:
     playbook = parse_playbook(PLAYBOOK, "prop.yaml")
-    message = 'upstream said: authorization="x y" and Authorization: \'z\''
+    message = "upstream said: authorization=\"x y\" and Authorization: 'z'"
     injected = {
         "a": ProbeResult(Status.WARN, {"server_message": message}, message),
         "b": ProbeResult(Status.PASS, {}, "ok"),
