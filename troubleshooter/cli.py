@@ -192,7 +192,7 @@ def list_playbooks(args: argparse.Namespace, lang: str) -> int:
             }
             for pb in catalog.values()
         ]
-        emit(json_document({"playbooks": items}) + "\n")
+        emit(json_document({"schema_version": 1, "playbooks": items}) + "\n")
         return 0
     lines: list[str] = []
     for pb in sorted(catalog.values(), key=lambda p: p.id):
