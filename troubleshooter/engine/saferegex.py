@@ -15,7 +15,7 @@ import threading
 from typing import Any
 
 try:  # Python 3.11+: the parser is private but stable; sre_parse is its deprecated alias.
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
+    from re import _parser as sre_parse
 except ImportError:  # pragma: no cover
     import sre_parse  # type: ignore[no-redef]
 
