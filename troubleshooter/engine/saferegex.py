@@ -9,6 +9,22 @@ in the main thread, stops a match that runs past a time limit (treated as no mat
 
 from __future__ import annotations
 
+import importlib
+import re
+import signal
+import threading
+from typing import Any
+
+# Python 3.11+: the parser is private but stable; sre_parse is its deprecated alias.
+sre_parse: Any = importlib.import_module("re._parser")
+
+MAX_SUBJECT characters and,
+in the main thread, stops a match that runs past a time limit (treated as no match).
+"""
+
+from __future__ import annotations
+
+import importlib
 import re
 import signal
 import threading
