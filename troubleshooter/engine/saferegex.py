@@ -18,23 +18,6 @@ from typing import Any
 # Python 3.11+: the parser is private but stable; sre_parse is its deprecated alias.
 sre_parse: Any = importlib.import_module("re._parser")
 
-MAX_SUBJECT characters and,
-in the main thread, stops a match that runs past a time limit (treated as no match).
-"""
-
-from __future__ import annotations
-
-import importlib
-import re
-import signal
-import threading
-from typing import Any
-
-try:  # Python 3.11+: the parser is private but stable; sre_parse is its deprecated alias.
-    from re import _parser as sre_parse
-except ImportError:  # pragma: no cover
-    import sre_parse  # type: ignore[no-redef]
-
 MAX_SUBJECT = 10_000
 TIME_LIMIT_S = 0.5
 _REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
