@@ -121,7 +121,11 @@ def _raise(*_: Any) -> None:
 def search(pattern: str, subject: str) -> bool:
     """`re.search`, bounded: a long subject is cut and a slow match counts as no match."""
     text = subject[:MAX_SUBJECT]
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or not hasattr(signal, "setitimer")
+        or signal.getitimer(signal.ITIMER_REAL)[0] > 0  # someone else's alarm is pending: leave it alone
+    ):
         return re.search(pattern, text) is not None
     previous = signal.signal(signal.SIGALRM, _raise)
     signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT_S)
