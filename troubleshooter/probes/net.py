@@ -18,7 +18,7 @@ from troubleshooter.probes import probe
 from troubleshooter.probes._hubhttp import classify, effective_endpoint, host_port, install_bounded_client, session_get
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.proxyroute import proxy_for
-from troubleshooter.redact import scrub
+from troubleshooter.redact import clip, scrub
 
 DEAD_ENDPOINT = "net.dead_endpoint"
 STATE_WORDS = {  # first_answer / tcp_connect states, in words after "a host that …"
@@ -150,7 +150,7 @@ def first_answer(url: str, timeout_s: float, proxy: str | None = None) -> dict[s
         result.update(state="reset", error=exc.strerror or str(exc))
     else:
         if data:
-            result.update(state="ok", answer=data.split(b"\r\n", 1)[0][:120].decode("latin-1"))
+            result.update(state="ok", answer=clip(data.split(b"\r\n", 1)[0].decode("latin-1"), 120))
         else:
             result.update(state="closed")
     finally:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from troubleshooter._version import __version__
 from troubleshooter.distinfo import installed_version
 from troubleshooter.i18n import pick
+from troubleshooter.jsonsafe import clean
 from troubleshooter.model.playbook import DIAGNOSIS_VERDICTS, Verdict
 from troubleshooter.redact import redact_data
 
@@ -120,4 +121,5 @@ def build_report(
         **({"target": redact_data(target)} if target is not None else {}),
         "environment": environment if environment is not None else environment_info(),
     }
-    return redact_data(report)
+    # Redacted as data (never as serialised text) and made strictly JSON-safe, once, here.
+    return clean(redact_data(report))

@@ -1,21 +1,21 @@
 """Render a report dict as Markdown, HTML or terminal text.
 
 Jinja2 with autoescape for HTML (playbook text may contain markup; it must come out inert);
-Markdown escapes table pipes and backticks itself. Every output is scrubbed once more as a
-last line of defence, although facts were already redacted when they were created.
+Markdown escapes table pipes and backticks itself. Nothing is scrubbed here: the report data
+was redacted when it was built, and a regex run over rendered text can break the document
+(an `authorization="x"` inside a JSON string lost its closing quote that way).
 """
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from troubleshooter.jsonsafe import dumps
 from troubleshooter.model.playbook import Verdict
-from troubleshooter.redact import scrub
 
 TEMPLATES = Path(__file__).parent / "templates"
 VERDICT_WORDS: dict[str, str] = {
@@ -33,7 +33,7 @@ def _md(value: Any) -> str:
 
 
 def _facts_json(facts: Any) -> str:
-    return json.dumps(facts, ensure_ascii=False, sort_keys=True, default=str)
+    return dumps(facts, indent=None, sort_keys=True)
 
 
 @cache
@@ -53,15 +53,15 @@ def _env(autoescape: bool) -> jinja2.Environment:
 
 
 def render_markdown(report: dict[str, Any]) -> str:
-    return scrub(_env(False).get_template("report.md.j2").render(r=report))
+    return _env(False).get_template("report.md.j2").render(r=report)
 
 
 def render_html(report: dict[str, Any], *, fragment: bool = False) -> str:
-    return scrub(_env(True).get_template("report.html.j2").render(r=report, fragment=fragment))
+    return _env(True).get_template("report.html.j2").render(r=report, fragment=fragment)
 
 
 def render_json(report: dict[str, Any]) -> str:
-    return scrub(json.dumps(report, indent=2, ensure_ascii=False))
+    return dumps(report)
 
 
 def render_text(report: dict[str, Any]) -> str:
@@ -106,4 +106,4 @@ def render_text(report: dict[str, Any]) -> str:
         lines.append("References:")
         for ref in diag["references"]:
             lines.append(f"  - {ref['title']}: {ref['url']}")
-    return scrub("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
