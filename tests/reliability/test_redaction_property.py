@@ -19,13 +19,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from troubleshooter.model.report import Report, build_report
 
 from troubleshooter.engine.loader import parse_playbook
 from troubleshooter.engine.runner import RunOptions, walk
 from troubleshooter.model.result import ProbeResult, Status
 from troubleshooter.probes import _hubhttp, drive, locks, spacetext
 from troubleshooter.probes.context import ProbeContext
+from troubleshooter.report.build import build_report
+from troubleshooter.report.document import Report
 
 ALNUM = string.ascii_letters + string.digits
 TEMPLATES = [
