@@ -94,15 +94,16 @@ def load_catalog(dirs: Sequence[str]) -> dict[str, Any]:
 
 
 def run_walk(args: argparse.Namespace, lang: str) -> int:
-    from troubleshooter.agent.wiring import live_context, target_report
-    from troubleshooter.engine.runner import ABANDONED, RunOptions, walk
-    from troubleshooter.probes.context import ProbeContext
-    from troubleshooter.report.build import build_report
-    from troubleshooter.report.document import Report, write_report
+    from troubleshooter.catalog import find_playbook
+    from troubleshooter.engine.runner import ABANDONED
+    from troubleshooter.lint import unknown_probes
+    from troubleshooter.report.document import write_report
+    from troubleshooter.service import DiagnoseOptions, diagnose
 
     given = parse_answers(args.answer)
     answers = dict(given)
     injected: dict[str, Any] = {}
+    recorded_target: dict[str, Any] | None = None
     if args.replay:
         replay_data = read_json_file(args.replay, "--replay")
         injected = injected_results(replay_data, args.replay, "--replay")
@@ -110,11 +111,10 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
         if not args.playbook:
             args.playbook = recorded_playbook
         answers = {**recorded, **answers}
+        found = replay_data.get("target") if isinstance(replay_data, dict) else None
+        recorded_target = found if isinstance(found, dict) else None
     if args.facts:
         injected.update(injected_results(read_json_file(args.facts, "--facts"), args.facts, "--facts"))
-    from troubleshooter.catalog import find_playbook
-    from troubleshooter.lint import unknown_probes
-
     playbook = find_playbook(args.playbook or "", [Path(d) for d in args.playbook_dir])
     if playbook is None:
         known = ", ".join(sorted(load_catalog(args.playbook_dir)))
@@ -128,27 +128,16 @@ def run_walk(args: argparse.Namespace, lang: str) -> int:
     if args.fix and not args.apply:
         raise UsageError("--fix needs --apply safe|unsafe")
     register_env(os.environ)  # a token-like value of HF_TOKEN & co. is scrubbed wherever it shows up
-    progress = _err if args.verbose else None
-    if args.replay:
-        ctx = ProbeContext(env=dict(os.environ), timeout_s=args.timeout)
-    else:
-        ctx = live_context(os.environ, args.timeout, args.python)
-    options = RunOptions(timeout_s=args.timeout, injected=injected, replay=bool(args.replay), progress=progress)
-    # stdout is data: anything a library prints while probes run (huggingface_hub prints import
-    # errors for malformed variables) goes to stderr, never into the JSON stream.
-    with contextlib.redirect_stdout(sys.stderr):
-        session = walk(playbook, answers, ctx, options)
-        applied: dict[str, Any] | None = None
-        if args.apply:
-            applied, session = _apply(session, args, ctx)
-    mode = "replay" if args.replay else ("injected" if args.facts else "live")
-    if args.replay:
-        target = replay_data.get("target") if isinstance(replay_data, dict) else None
-    else:
-        target = target_report(ctx, [s.to_dict() for s in session.steps])
-        if ctx.agent is not None:
-            ctx.agent.close()
-    report = Report(build_report(session, lang=lang, timeout_s=args.timeout, mode=mode, applied=applied, target=target))
+    options = DiagnoseOptions(
+        timeout_s=args.timeout,
+        lang=lang,
+        python=args.python,
+        mode="replay" if args.replay else ("injected" if args.facts else "live"),
+        injected=injected,
+        recorded_target=recorded_target,
+        progress=_err if args.verbose else None,
+    )
+    report = diagnose(playbook, answers, options, apply=(lambda s, c: _apply(s, args, c)) if args.apply else None)
     # The result goes to stdout first: a report file that cannot be written must not lose it.
     emit(json_document(report.data) + "\n" if args.json else report.to_text())
     if args.report:
