@@ -90,7 +90,9 @@ def _raising_probe(text: str) -> ProbeResult:
     class _Probes:
         @staticmethod
         def get(name: str) -> object:
-            return object()
+            import types
+
+            return types.SimpleNamespace(name=name, deadline_s=None, side="tool")
 
         @staticmethod
         def call(spec: object, ctx: object, args: object) -> ProbeResult:

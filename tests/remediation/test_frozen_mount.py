@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
 from tests.conftest import CANARY, base_env, run_cli
 from tests.fakes.hubserver import FakeFile, FakeHub, FakeRepo, FakeUser
 from tests.playbooks.test_drive_playbook import drive_mount, needs_fuse
