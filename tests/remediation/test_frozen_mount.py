@@ -33,6 +33,15 @@ def frozen(daemon: object) -> Iterator[None]:
         os.kill(pid, signal.SIGCONT)
 
 
+def _setup(point: Path, home: Path, hub: FakeHub) -> tuple[Path, dict[str, str], list[str]]:
+    """An env file under the mount that sets offline mode, the walk's environment and arguments."""
+    bashrc = point / "bashrc"
+    bashrc.write_text("export HF_HUB_OFFLINE=1\n")
+    env = base_env(home, {"HF_ENDPOINT": hub.url, "HF_TOKEN": CANARY, "HF_HUB_OFFLINE": "1"})
+    args = ["--playbook", "fetching-stuck", "--json", "--timeout", str(DEADLINE), "--answer", f"repo={REPO}"]
+    return bashrc, env, [*args, "--apply", "safe", "--answer", f"env_file={bashrc}"]
+
+
 def _hub() -> FakeHub:
     files = [FakeFile("config.json", b"{}"), FakeFile("model.safetensors", size=4096)]
     return FakeHub(users=[FakeUser(CANARY, "alice")], repos=[FakeRepo(REPO, files=files)])
@@ -42,13 +51,10 @@ def _hub() -> FakeHub:
 def test_apply_with_the_env_file_on_a_frozen_mount_returns_within_the_deadline(tmp_path: Path, home: Path) -> None:
     point = tmp_path / "vol"
     with _hub() as hub, drive_mount(point, tmp_path / "backing") as daemon:
-        bashrc = point / "bashrc"
-        bashrc.write_text("export HF_HUB_OFFLINE=1\n")
-        env = base_env(home, {"HF_ENDPOINT": hub.url, "HF_TOKEN": CANARY, "HF_HUB_OFFLINE": "1"})
-        args = ["--playbook", "fetching-stuck", "--json", "--timeout", str(DEADLINE), "--answer", f"repo={REPO}"]
+        bashrc, env, args = _setup(point, home, hub)
         with frozen(daemon):
             started = time.monotonic()
-            result = run_cli([*args, "--apply", "safe", "--answer", f"env_file={bashrc}"], env, timeout=60)
+            result = run_cli(args, env, timeout=60)
             seconds = time.monotonic() - started
         assert bashrc.read_text() == "export HF_HUB_OFFLINE=1\n", "nothing was half-written"
     assert result.code in (1, 2, 3), result.stderr[-2000:]
@@ -63,11 +69,8 @@ def test_undo_of_a_fix_on_a_now_frozen_mount_returns_within_the_deadline(tmp_pat
     point = tmp_path / "vol"
     report = tmp_path / "report.json"
     with _hub() as hub, drive_mount(point, tmp_path / "backing") as daemon:
-        bashrc = point / "bashrc"
-        bashrc.write_text("export HF_HUB_OFFLINE=1\n")
-        env = base_env(home, {"HF_ENDPOINT": hub.url, "HF_TOKEN": CANARY, "HF_HUB_OFFLINE": "1"})
-        args = ["--playbook", "fetching-stuck", "--json", "--timeout", str(DEADLINE), "--answer", f"repo={REPO}"]
-        applied = run_cli([*args, "--apply", "safe", "--answer", f"env_file={bashrc}", "--report", str(report)], env)
+        _, env, args = _setup(point, home, hub)
+        applied = run_cli([*args, "--report", str(report)], env)
         assert applied.json["fixes"][0]["applied"] is True, applied.stderr[-2000:]
         with frozen(daemon):
             started = time.monotonic()

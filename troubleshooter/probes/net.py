@@ -21,6 +21,20 @@ from troubleshooter.probes.proxyroute import proxy_for
 from troubleshooter.redact import clip, scrub
 
 DEAD_ENDPOINT = "net.dead_endpoint"
+
+
+def dead_endpoint(ctx: ProbeContext) -> ProbeResult | None:
+    """An `unknown` result when an earlier probe of this walk found the endpoint dead."""
+    dead = ctx.recall(DEAD_ENDPOINT)
+    if dead:
+        return unknown(
+            f"not asked: {dead['endpoint']} was already found unreachable ({dead['kind']})",
+            kind="endpoint-dead",
+            endpoint=dead["endpoint"],
+        )
+    return None
+
+
 STATE_WORDS = {  # first_answer / tcp_connect states, in words after "a host that …"
     "refused": "refuses connections",
     "timeout": "does not accept connections in time",
