@@ -92,6 +92,22 @@ HUB_URL = re.compile(
 )
 
 
+def fill_known(text: str, session: Session) -> str:
+    """`text` with its `${...}` references filled from this walk, or unchanged if any is unknown.
+
+    Commands and steps shown to people carry the values the walk already has (`--index-url
+    https://…/cu118`, the Space id), never a half-filled line with an empty hole.
+    """
+    if "${" not in text:
+        return text
+    facts = session.step_facts()
+    names = REF.findall(text)
+    values = [_substitute("${" + name + "}", session.inputs, facts) for name in names]
+    if any(value is None or value == "" or isinstance(value, (dict, list)) for value in values):
+        return text
+    return str(_substitute(text, session.inputs, facts))
+
+
 def parse_repo_ref(value: str) -> tuple[str, str | None]:
     """(`owner/name`, repo type named by the URL or None) from what people paste: an id or a page URL."""
     text = value.strip()

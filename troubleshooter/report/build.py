@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from troubleshooter._version import __version__
 from troubleshooter.distinfo import installed_version
+from troubleshooter.engine.walker import fill_known
 from troubleshooter.i18n import pick
 from troubleshooter.jsonsafe import clean
 from troubleshooter.model.playbook import DIAGNOSIS_VERDICTS, Verdict
@@ -84,8 +85,8 @@ def build_report(
                     "id": rem.id,
                     "title": pick(rem.title, lang),
                     "applicability": rem.applicability.value,
-                    "steps": [pick(s, lang) for s in rem.steps],
-                    "commands": list(rem.commands),
+                    "steps": [fill_known(pick(s, lang), session) for s in rem.steps],
+                    "commands": [fill_known(command, session) for command in rem.commands],
                     "action": rem.action,
                     "applied": bool(done and done.get("applied")),
                     **({"apply": done} if done else {}),
