@@ -18,7 +18,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from troubleshooter.causes import vocabulary
-from troubleshooter.engine.walker import Session
+from troubleshooter.engine.walker import Session, fill_known
 from troubleshooter.i18n import pick
 from troubleshooter.model.playbook import Applicability, Remediation, Verdict
 from troubleshooter.tui.strings import tr
@@ -132,12 +132,13 @@ class DiagnosisView(Vertical):
     def _show_fix(self, rem: Remediation | None) -> None:
         detail = Text()
         if rem is not None:
+            known = (lambda text: fill_known(text, self.session)) if self.session is not None else str
             for number, step in enumerate(rem.steps, 1):
-                detail.append(f"{number}. {pick(step, self.lang)}\n")
+                detail.append(f"{number}. {known(pick(step, self.lang))}\n")
             if rem.commands:
                 detail.append(tr("diag.commands", self.lang) + "\n", "bold")
                 for command in rem.commands:
-                    detail.append(f"  $ {command}\n", "bold cyan")
+                    detail.append(f"  $ {known(command)}\n", "bold cyan")
             record = self.applied.get(rem.id)
             if record:
                 detail.append(self._record_text(rem, record))
