@@ -132,7 +132,11 @@ class DiagnosisView(Vertical):
     def _show_fix(self, rem: Remediation | None) -> None:
         detail = Text()
         if rem is not None:
-            known = (lambda text: fill_known(text, self.session)) if self.session is not None else str
+            session = self.session
+
+            def known(text: str) -> str:
+                return fill_known(text, session) if session is not None else text
+
             for number, step in enumerate(rem.steps, 1):
                 detail.append(f"{number}. {known(pick(step, self.lang))}\n")
             if rem.commands:
