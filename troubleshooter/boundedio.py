@@ -11,7 +11,12 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
 
 
 class BoundedReadError(OSError):
@@ -22,8 +27,39 @@ class BoundedReadError(OSError):
         self.reason = reason
 
 
+FS_DEADLINE_S = 10.0  # a user-named file on a hung mount (NFS, sshfs, a frozen FUSE daemon) costs this much
+
+
+def within_deadline(func: Callable[[], T], path: str | Path, seconds: float = FS_DEADLINE_S) -> T:
+    """`func()` in a daemon thread; a file system that does not answer in `seconds` is an error.
+
+    An open() or write() on a hung mount blocks in the kernel and cannot be interrupted, so the
+    call is abandoned (the process exits past it) and the caller gets a clear error instead.
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = func()
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name=f"fs:{path}", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise BoundedReadError(path, f"the file system did not answer within {seconds:g} s (a hung mount?)")
+    if "error" in box:
+        raise box["error"]
+    return cast(T, box["value"])
+
+
 def read_bounded(path: str | Path, limit: int) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes, or a BoundedReadError."""
+    """The bytes of a regular file of at most `limit` bytes, or a BoundedReadError (within a deadline)."""
+    return within_deadline(lambda: _read_bounded(path, limit), path)
+
+
+def _read_bounded(path: str | Path, limit: int) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:

@@ -80,7 +80,14 @@ def error_document(kind: str, message: str) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` completely or not at all (temporary file in the same folder, then rename)."""
+    """Write `text` to `path` completely or not at all, within the file-system deadline."""
+    from troubleshooter.boundedio import within_deadline
+
+    within_deadline(lambda: _write_atomic(path, text), path)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Temporary file in the same folder, then rename: a reader never sees half a report."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     try:

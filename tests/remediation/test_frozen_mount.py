@@ -78,3 +78,29 @@ def test_undo_of_a_fix_on_a_now_frozen_mount_returns_within_the_deadline(tmp_pat
             seconds = time.monotonic() - started
     assert seconds < DEADLINE + 1 + 3, f"undo took {seconds:.1f} s on a frozen mount"
     assert undone.code not in {0, 4}, undone.stderr[-2000:]
+
+
+@needs_fuse
+def test_report_and_facts_on_a_frozen_mount_cost_the_file_deadline_and_keep_the_result(
+    tmp_path: Path, home: Path
+) -> None:
+    from troubleshooter.boundedio import FS_DEADLINE_S
+
+    point = tmp_path / "vol"
+    with _hub() as hub, drive_mount(point, tmp_path / "backing") as daemon:
+        facts = point / "facts.json"
+        facts.write_text("{}")
+        env = base_env(home, {"HF_ENDPOINT": hub.url, "HF_HUB_OFFLINE": "1"})
+        args = ["--playbook", "fetching-stuck", "--json", "--timeout", str(DEADLINE)]
+        with frozen(daemon):
+            started = time.monotonic()
+            reported = run_cli([*args, "--report", str(point / "r.json")], env, timeout=60)
+            report_s = time.monotonic() - started
+            started = time.monotonic()
+            injected = run_cli([*args, "--facts", str(facts)], env, timeout=60)
+            facts_s = time.monotonic() - started
+    assert reported.json["verdict"] == "problem", "the result is on stdout although the file could not be written"
+    assert "did not answer within" in reported.stderr
+    assert report_s < FS_DEADLINE_S + SLACK, f"--report on a frozen mount took {report_s:.1f} s"
+    assert injected.code == 2 and "did not answer within" in injected.stderr
+    assert facts_s < FS_DEADLINE_S + SLACK, f"--facts on a frozen mount took {facts_s:.1f} s"
