@@ -92,20 +92,27 @@ HUB_URL = re.compile(
 )
 
 
-def fill_known(text: str, session: Session) -> str:
-    """`text` with its `${...}` references filled from this walk, or unchanged if any is unknown.
+def fill_known(text: str, session: Session, unknown: str | None = None) -> str:
+    """`text` with its `${...}` references filled from this walk.
 
     Commands and steps shown to people carry the values the walk already has (`--index-url
-    https://…/cu118`, the Space id), never a half-filled line with an empty hole.
+    https://…/cu118`, the Space id). A reference the walk cannot fill makes a command stay as
+    written (never a line with an empty hole); in prose (`unknown` given) it reads `unknown`.
     """
     if "${" not in text:
         return text
     facts = session.step_facts()
-    names = REF.findall(text)
-    values = [_substitute("${" + name + "}", session.inputs, facts) for name in names]
-    if any(value is None or value == "" or isinstance(value, (dict, list)) for value in values):
+
+    def value_of(name: str) -> str | None:
+        value = _substitute("${" + name + "}", session.inputs, facts)
+        if value is None or value == "" or isinstance(value, dict | list):
+            return None
+        return str(value)
+
+    values = {name: value_of(name) for name in REF.findall(text)}
+    if unknown is None and any(v is None for v in values.values()):
         return text
-    return str(_substitute(text, session.inputs, facts))
+    return REF.sub(lambda m: values.get(m.group(1)) or str(unknown), text)
 
 
 def parse_repo_ref(value: str) -> tuple[str, str | None]:

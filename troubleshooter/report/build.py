@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from troubleshooter.engine.walker import Session
 
 SCHEMA_VERSION = 1
+UNKNOWN = {"en": "(unknown)", "zh": "（未知）"}  # a value the walk did not learn, in prose
 VERSIONED = ("huggingface_hub", "hf_xet", "filelock", "transformers", "torch", "nvidia-ml-py", "textual")
 
 
@@ -70,7 +71,7 @@ def build_report(
                 "cause": diag.cause,
                 "title": pick(diag.title, lang),
                 "severity": diag.severity.value,
-                "explanation": pick(diag.explanation, lang),
+                "explanation": fill_known(pick(diag.explanation, lang), session, UNKNOWN[lang]),
                 "references": [
                     {"title": pick(r.title, lang), "url": r.url, "verified_on": r.verified_on} for r in diag.references
                 ],
@@ -85,7 +86,7 @@ def build_report(
                     "id": rem.id,
                     "title": pick(rem.title, lang),
                     "applicability": rem.applicability.value,
-                    "steps": [fill_known(pick(s, lang), session) for s in rem.steps],
+                    "steps": [fill_known(pick(s, lang), session, UNKNOWN[lang]) for s in rem.steps],
                     "commands": [fill_known(command, session) for command in rem.commands],
                     "action": rem.action,
                     "applied": bool(done and done.get("applied")),
@@ -100,7 +101,11 @@ def build_report(
         "playbook_title": pick(pb.title, lang),
         "verdict": str(session.verdict or Verdict.INCONCLUSIVE),
         "diagnosis": diagnosis,
-        "outcome": {"node": diag.id, "title": pick(diag.title, lang), "explanation": pick(diag.explanation, lang)}
+        "outcome": {
+            "node": diag.id,
+            "title": pick(diag.title, lang),
+            "explanation": fill_known(pick(diag.explanation, lang), session, UNKNOWN[lang]),
+        }
         if diag
         else None,
         "steps": steps,

@@ -83,7 +83,8 @@ class DiagnosisView(Vertical):
                     head.append(f" — {pick(cause.title, lang)}")
                 head.append("\n")
             if diag.explanation:
-                head.append("\n" + pick(diag.explanation, lang).strip() + "\n")
+                explanation = fill_known(pick(diag.explanation, lang), session, "?")
+                head.append("\n" + explanation.strip() + "\n")
         else:
             message = (
                 tr("walk.needs_input", lang, key=session.missing) if session.missing else tr("walk.inconclusive", lang)
@@ -138,7 +139,8 @@ class DiagnosisView(Vertical):
                 return fill_known(text, session) if session is not None else text
 
             for number, step in enumerate(rem.steps, 1):
-                detail.append(f"{number}. {known(pick(step, self.lang))}\n")
+                text = pick(step, self.lang)
+                detail.append(f"{number}. {fill_known(text, session, '?') if session is not None else text}\n")
             if rem.commands:
                 detail.append(tr("diag.commands", self.lang) + "\n", "bold")
                 for command in rem.commands:
