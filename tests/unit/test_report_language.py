@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.conftest import base_env, run_cli
 
 
-def test_text_and_markdown_reports_in_chinese_have_chinese_headings(home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_text_and_markdown_reports_in_chinese_have_chinese_headings(home: Path, tmp_path: Path) -> None:
     env = base_env(home)
     text = run_cli(["--playbook", "runtime-wont-connect", "--no-tui", "--lang", "zh", "--timeout", "3"], env).stdout
     assert "结论" in text and "Verdict:" not in text
