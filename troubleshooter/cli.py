@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 import tempfile
@@ -19,11 +18,21 @@ from pathlib import Path
 from typing import Any
 
 from troubleshooter._version import __version__
+from troubleshooter.cliinput import (
+    ArgumentParser,
+    check_answers,
+    injected_results,
+    parse_answers,
+    read_json_file,
+    replay_inputs,
+    timeout_seconds,
+)
 from troubleshooter.errors import PlaybookErrors, TroubleshooterError, UsageError
 from troubleshooter.exit_codes import ExitCode
 from troubleshooter.i18n import normalize_lang, pick
 from troubleshooter.model.playbook import Verdict
-from troubleshooter.redact import scrub
+from troubleshooter.output import configure_streams, emit, error_document, json_document
+from troubleshooter.redact import register_env, scrub
 
 SUBCOMMANDS = {
     "lint": "troubleshooter.commands.lint",
@@ -36,7 +45,7 @@ SUBCOMMANDS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="troubleshooter",
         description="Walk a troubleshooting playbook with live probes and name the cause.",
         epilog="Subcommands: lint [PATH...], docs build --out DIR, docs check DIR, undo REPORT.json. "
@@ -53,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="supply an input or answer a question (repeatable)",
     )
-    parser.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="deadline per probe (default 5)")
+    parser.add_argument(
+        "--timeout", type=timeout_seconds, default=5.0, metavar="SECONDS", help="deadline per probe (default 5)"
+    )
     parser.add_argument(
         "--python", metavar="PATH", help="the Python to diagnose (default: $VIRTUAL_ENV, else python3 on PATH)"
     )
@@ -74,18 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _err(text: str) -> None:
-    sys.stderr.write(scrub(text).rstrip("\n") + "\n")
-    sys.stderr.flush()
-
-
-def parse_answers(items: Sequence[str]) -> dict[str, str]:
-    answers: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--answer needs KEY=VALUE, got {item!r}")
-        answers[key.strip()] = value
-    return answers
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(scrub(text).rstrip("\n") + "\n")
+        sys.stderr.flush()
 
 
 def load_catalog(dirs: Sequence[str]) -> dict[str, Any]:
@@ -94,95 +96,59 @@ def load_catalog(dirs: Sequence[str]) -> dict[str, Any]:
     return discover([Path(d) for d in dirs], on_error=lambda exc: _err(exc.render()))
 
 
-def _injected(path: str) -> dict[str, Any]:
-    from troubleshooter.model.result import ProbeResult
-
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: file not found") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{path}: not a JSON file ({exc})") from None
-    if isinstance(data, dict) and isinstance(data.get("steps"), list):
-        items = {
-            s["node"]: s
-            for s in data["steps"]
-            if isinstance(s, dict) and s.get("node") and s.get("kind", "check") == "check"
-        }
-    elif isinstance(data, dict):
-        items = data
-    else:
-        raise UsageError(f"{path}: expected a JSON object")
-    out: dict[str, Any] = {}
-    for key, value in items.items():
-        if not isinstance(value, dict):
-            raise UsageError(f"{path}: entry {key!r} must be an object with status, facts, evidence")
-        try:
-            out[str(key)] = ProbeResult.from_dict(value)
-        except ValueError as exc:
-            raise UsageError(f"{path}: entry {key!r}: {exc}") from None
-    return out
-
-
 def run_walk(args: argparse.Namespace, lang: str) -> int:
-    from troubleshooter.agent.wiring import live_context, target_report
-    from troubleshooter.engine.runner import ABANDONED, RunOptions, walk
-    from troubleshooter.probes.context import ProbeContext
-    from troubleshooter.report.build import build_report
-    from troubleshooter.report.document import Report, write_report
-
-    answers = parse_answers(args.answer)
-    injected: dict[str, Any] = {}
-    replay_data: dict[str, Any] | None = None
-    if args.replay:
-        injected = _injected(args.replay)
-        replay_data = json.loads(Path(args.replay).read_text(encoding="utf-8"))
-        if not args.playbook:
-            args.playbook = replay_data.get("playbook")
-        answers = {**{k: str(v) for k, v in (replay_data.get("inputs") or {}).items()}, **answers}
-    if args.facts:
-        injected.update(_injected(args.facts))
     from troubleshooter.catalog import find_playbook
+    from troubleshooter.engine.runner import ABANDONED
+    from troubleshooter.lint import unknown_probes
+    from troubleshooter.report.document import write_report
+    from troubleshooter.service import DiagnoseOptions, diagnose
 
+    given = parse_answers(args.answer)
+    answers = dict(given)
+    injected: dict[str, Any] = {}
+    recorded_target: dict[str, Any] | None = None
+    if args.replay:
+        replay_data = read_json_file(args.replay, "--replay")
+        injected = injected_results(replay_data, args.replay, "--replay")
+        recorded_playbook, recorded = replay_inputs(replay_data, args.replay)
+        if not args.playbook:
+            args.playbook = recorded_playbook
+        answers = {**recorded, **answers}
+        found = replay_data.get("target") if isinstance(replay_data, dict) else None
+        recorded_target = found if isinstance(found, dict) else None
+    if args.facts:
+        injected.update(injected_results(read_json_file(args.facts, "--facts"), args.facts, "--facts"))
     playbook = find_playbook(args.playbook or "", [Path(d) for d in args.playbook_dir])
     if playbook is None:
         known = ", ".join(sorted(load_catalog(args.playbook_dir)))
         raise UsageError(f"unknown playbook {args.playbook!r}; known: {known}", hint="troubleshooter --list")
+    missing_probes = unknown_probes(playbook)
+    if missing_probes:
+        raise PlaybookErrors(missing_probes)
+    check_answers(playbook, given)
     if args.apply and (args.replay or args.facts):
         raise UsageError("--apply needs a live walk of this machine, not --replay or --facts; nothing was changed")
     if args.fix and not args.apply:
         raise UsageError("--fix needs --apply safe|unsafe")
-    if args.timeout <= 0 or args.timeout > 600:
-        raise UsageError("--timeout must be between 0 and 600 seconds")
-    progress = _err if args.verbose else None
-    if args.replay:
-        ctx = ProbeContext(env=dict(os.environ), timeout_s=args.timeout)
-    else:
-        ctx = live_context(os.environ, args.timeout, args.python)
-    options = RunOptions(timeout_s=args.timeout, injected=injected, replay=bool(args.replay), progress=progress)
-    # stdout is data: anything a library prints while probes run (huggingface_hub prints import
-    # errors for malformed variables) goes to stderr, never into the JSON stream.
-    with contextlib.redirect_stdout(sys.stderr):
-        session = walk(playbook, answers, ctx, options)
-        applied: dict[str, Any] | None = None
-        if args.apply:
-            applied, session = _apply(session, args, ctx)
-    mode = "replay" if args.replay else ("injected" if args.facts else "live")
-    if replay_data is not None:
-        target = replay_data.get("target")
-    else:
-        target = target_report(ctx, [s.to_dict() for s in session.steps])
-        if ctx.agent is not None:
-            ctx.agent.close()
-    report = Report(build_report(session, lang=lang, timeout_s=args.timeout, mode=mode, applied=applied, target=target))
+    register_env(os.environ)  # a token-like value of HF_TOKEN & co. is scrubbed wherever it shows up
+    options = DiagnoseOptions(
+        timeout_s=args.timeout,
+        lang=lang,
+        python=args.python,
+        mode="replay" if args.replay else ("injected" if args.facts else "live"),
+        injected=injected,
+        recorded_target=recorded_target,
+        progress=_err if args.verbose else None,
+    )
+    report = diagnose(playbook, answers, options, apply=(lambda s, c: _apply(s, args, c)) if args.apply else None)
+    # The result goes to stdout first: a report file that cannot be written must not lose it.
+    emit(json_document(report.data) + "\n" if args.json else report.to_text())
     if args.report:
-        write_report(report, Path(args.report))
-        _err(f"report written to {args.report}")
-    if args.json:
-        sys.stdout.write(report.to_json() + "\n")
-    else:
-        sys.stdout.write(report.to_text())
-    sys.stdout.flush()
+        try:
+            write_report(report, Path(args.report))
+            _err(f"report written to {args.report}")
+        except UsageError as exc:
+            _err(f"error: {exc.render()} (the result is on stdout)")
     code = Verdict.of(report.verdict).exit_code
     if ABANDONED:
         _err(f"note: abandoned probe(s) still blocked: {', '.join(ABANDONED)}")
@@ -215,12 +181,13 @@ def list_playbooks(args: argparse.Namespace, lang: str) -> int:
             }
             for pb in catalog.values()
         ]
-        sys.stdout.write(json.dumps({"playbooks": items}, ensure_ascii=False, indent=2) + "\n")
+        emit(json_document({"schema_version": 1, "playbooks": items}) + "\n")
         return 0
+    lines: list[str] = []
     for pb in sorted(catalog.values(), key=lambda p: p.id):
-        sys.stdout.write(f"{pb.id}\n  {pick(pb.title, lang)}\n")
-        for symptom in pb.symptoms:
-            sys.stdout.write(f"    - {pick(symptom, lang)}\n")
+        lines.append(f"{pb.id}\n  {pick(pb.title, lang)}\n")
+        lines.extend(f"    - {pick(symptom, lang)}\n" for symptom in pb.symptoms)
+    emit("".join(lines))
     return 0
 
 
@@ -245,20 +212,33 @@ def _open_tui(args: argparse.Namespace, lang: str) -> int:
     return code
 
 
-def _internal_error(exc: BaseException) -> int:
+def _internal_error(exc: BaseException, as_json: bool) -> int:
     text = scrub("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
     try:
         fd, log_path = tempfile.mkstemp(prefix="troubleshooter-", suffix=".log")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(text)
     except OSError:
         log_path = "(could not write a debug log)"
-    _err(f"internal error: {type(exc).__name__}: {scrub(str(exc))}\n  this is a bug; debug log: {log_path}")
+    message = f"{type(exc).__name__}: {scrub(str(exc))}"
+    _err(f"internal error: {message}\n  this is a bug; debug log: {log_path}")
+    if as_json:
+        emit(error_document("internal", f"{message} (debug log: {log_path})"))
     return int(ExitCode.INTERNAL)
+
+
+def _usage_failure(kind: str, message: str, as_json: bool) -> int:
+    """Exit 2, with the contract's one JSON object on stdout when --json was asked for."""
+    _err(message if kind == "invalid-playbook" else f"error: {message}")
+    if as_json:
+        emit(error_document(kind, scrub(message)))
+    return int(ExitCode.USAGE)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    configure_streams()
+    as_json = "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
     try:
         if argv and argv[0] in SUBCOMMANDS:
             import importlib
@@ -285,15 +265,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _open_tui(args, lang)
         return run_walk(args, lang)
     except PlaybookErrors as exc:
-        _err(exc.render())
-        return int(ExitCode.USAGE)
+        return _usage_failure("invalid-playbook", exc.render(), as_json)
     except TroubleshooterError as exc:
-        _err(f"error: {exc.render()}")
-        return int(ExitCode.USAGE)
+        return _usage_failure("usage", exc.render(), as_json)
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except BrokenPipeError:
+        return int(ExitCode.HEALTHY)  # the reader went away (`| head`): nothing left to say
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else int(ExitCode.USAGE)
     except Exception as exc:
-        return _internal_error(exc)
+        return _internal_error(exc, as_json)

@@ -43,6 +43,17 @@ def _check_refs(pb: Playbook, where: SourceRef, value: object, errors: list[Play
     errors.extend(reference_errors(pb, where, value))
 
 
+def _unknown_probe(node: CheckNode) -> PlaybookError:
+    return PlaybookError(node.probe_ref or node.ref, f"unknown probe {node.probe!r} in node {node.id!r}", code="TS105")
+
+
+def unknown_probes(pb: Playbook) -> list[PlaybookError]:
+    """Check nodes naming a probe this version does not have: such a playbook must not be walked,
+    since every such step would end `error` and the walk could still reach a healthy verdict."""
+    registry = probes.registry()
+    return [_unknown_probe(n) for n in pb.nodes.values() if isinstance(n, CheckNode) and n.probe not in registry]
+
+
 def lint_playbook(pb: Playbook) -> list[PlaybookError]:
     """Every cross-reference problem of one loaded playbook."""
     errors: list[PlaybookError] = []
@@ -58,11 +69,7 @@ def lint_playbook(pb: Playbook) -> list[PlaybookError]:
         if isinstance(node, CheckNode):
             spec = registry.get(node.probe)
             if spec is None:
-                errors.append(
-                    PlaybookError(
-                        node.probe_ref or node.ref, f"unknown probe {node.probe!r} in node {node.id!r}", code="TS105"
-                    )
-                )
+                errors.append(_unknown_probe(node))
             else:
                 for arg in node.args:
                     if arg not in spec.params:

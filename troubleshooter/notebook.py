@@ -12,7 +12,6 @@ read huggingface_hub's recorded state instead of calling `google.colab.userdata`
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 from typing import Any
@@ -34,10 +33,9 @@ def diagnose(playbook_id: str, *, timeout: float = 5.0, lang: str = "en", **answ
     about (probes on the path) × timeout even when a probe blocks. Afterwards
     huggingface_hub gets back the HTTP client factory it had before the walk.
     """
-    from troubleshooter.agent.wiring import kernel_context, target_report
     from troubleshooter.catalog import discover
-    from troubleshooter.engine.runner import RunOptions, walk
-    from troubleshooter.report.build import build_report
+    from troubleshooter.service import DiagnoseOptions
+    from troubleshooter.service import diagnose as run_diagnosis
 
     if not 0 < timeout <= 600:
         raise UsageError("timeout must be between 0 and 600 seconds")
@@ -50,13 +48,11 @@ def diagnose(playbook_id: str, *, timeout: float = 5.0, lang: str = "en", **answ
         raise UsageError(f"unknown playbook {playbook_id!r}; known: {', '.join(sorted(catalog))}")
     lang = normalize_lang(lang)
     given = {key: str(value) for key, value in answers.items() if value is not None}
-    ctx = kernel_context(os.environ, timeout)  # the kernel is the Python being diagnosed
+    options = DiagnoseOptions(timeout_s=timeout, lang=lang, mode="notebook")  # the kernel is the target
     try:
-        session = walk(playbook, given, ctx, RunOptions(timeout_s=timeout))
+        return run_diagnosis(playbook, given, options)
     finally:
         _restore_hub_client()
-    target = target_report(ctx, [step.to_dict() for step in session.steps])
-    return Report(build_report(session, lang=lang, timeout_s=timeout, mode="notebook", target=target))
 
 
 def _restore_hub_client() -> None:

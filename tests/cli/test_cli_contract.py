@@ -32,7 +32,8 @@ def test_list_shows_ids_titles_and_symptoms(home: Path) -> None:
 
 def test_unknown_playbook_and_bad_answer_are_usage_errors(home: Path) -> None:
     result = run_cli(["--playbook", "nope", "--json"], base_env(home))
-    assert result.code == 2 and "unknown playbook" in result.stderr and result.stdout == ""
+    assert result.code == 2 and "unknown playbook" in result.stderr
+    assert result.json["error"]["kind"] == "usage" and result.json["schema_version"] == 1  # the contract's object
     result = run_cli(["--playbook", "fetching-stuck", "--json", "--answer", "noequals"], base_env(home))
     assert result.code == 2 and "KEY=VALUE" in result.stderr
 

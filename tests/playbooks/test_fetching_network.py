@@ -272,3 +272,14 @@ def test_healthy_walk_records_the_measured_transfer(home: Path) -> None:
     _assert_cause(result, None, "healthy")
     transfer = next(s for s in result.json["steps"] if s["node"] == "file")["facts"]["transfer"]
     assert transfer["state"] == "ok" and transfer["bytes"] > 0 and transfer["rate_bps"] > 0
+
+
+def test_healthy_without_a_repo_does_not_claim_file_hosts_were_tested(home: Path) -> None:
+    with FakeHub(users=[FakeUser(CANARY, "alice")], repos=[_repo()]) as hub:
+        result = _walk(hub.url, home, {"HF_TOKEN": CANARY}, repo=None)
+    _assert_cause(result, None, "healthy")
+    outcome = result.json["outcome"]
+    assert outcome["node"] == "healthy-no-repo"
+    assert "were not tested" in outcome["explanation"]
+    steps = {s["node"]: s for s in result.json["steps"]}
+    assert "file" not in steps or steps["file"]["status"] == "skipped"

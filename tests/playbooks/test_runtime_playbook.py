@@ -114,6 +114,12 @@ def test_torch_built_for_newer_cuda_than_the_driver(tmp_path: Path) -> None:
     assert facts["mismatch"] == "cuda-newer-than-driver"
     assert facts["cuda_driver"] == "12.0" and facts["cuda"] == "12.8"
     assert any("too old" in w for w in facts["warnings"])
+    # The fix names the newest wheel index this driver (12.0) and this T4 (7.5) accept, for all three packages.
+    assert facts["wheel"]["index"] == "cu118"
+    [fix] = [r for r in result.json["remediations"] if r["id"] == "reinstall-torch"]
+    assert fix["commands"] == [
+        "python -m pip install --upgrade torch torchvision torchaudio --index-url https://download.pytorch.org/whl/cu118"
+    ]
 
 
 def test_t4_when_an_a100_was_expected_is_lower_tier(tmp_path: Path) -> None:

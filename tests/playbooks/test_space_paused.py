@@ -193,7 +193,9 @@ def test_silent_log_stream_is_not_mistaken_for_an_empty_log(home: Path) -> None:
         result = _walk(hub.url, home, timeout=2, base_model=PUBLIC_BASE.id)
     steps = _expect(result, "hub-unreachable")
     assert steps["job-logs"]["facts"]["kind"] == "read-timeout"
-    assert result.seconds < 2 + 4
+    assert result.seconds < 2 + 6, (
+        "a silent log stream costs about one deadline (start-up and the agent on a loaded machine aside)"
+    )
 
 
 def test_scheduling_failure_in_the_runtime_error_is_hardware_unavailable(home: Path) -> None:

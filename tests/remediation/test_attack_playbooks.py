@@ -21,7 +21,8 @@ def test_a_user_playbook_never_replaces_a_shipped_id(tmp_path: Path, home: Path)
     args = ["--playbook", "fetching-stuck", "--json", "--playbook-dir", str(tmp_path), "--apply", "safe"]
     result = run_cli(args, base_env(home, {"HF_ENDPOINT": "http://127.0.0.1:9"}))
     assert result.code == 2 and "never replaces a shipped one" in result.stderr, result.stderr
-    assert result.stdout == ""
+    assert result.json["error"]["kind"] == "invalid-playbook", "with --json the error is the one object on stdout"
+    assert "steps" not in result.json, "nothing was walked"
 
 
 def test_a_command_labelled_safe_never_loads(tmp_path: Path, home: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import base_env, run_cli
 from tests.remediation.support import plan, write_file, write_journal
 from troubleshooter.remediation.actions import ActionContext
 from troubleshooter.remediation.trust import KEY_FILE
@@ -122,3 +122,12 @@ def test_replay_never_leads_to_an_action(home: Path, tmp_path: Path, env: dict[s
     result = run_cli(["--replay", str(report), "--json", "--apply", "unsafe", "--yes"], env)
     assert result.code == 2 and "--apply needs a live walk" in result.stderr
     assert not (tmp_path / "state" / "runs").exists()
+
+
+def test_undo_of_a_device_or_fifo_is_a_clear_usage_error(tmp_path: Path, home: Path) -> None:
+    """Journals and reports are read bounded, regular files only: /dev/zero and a FIFO never hang."""
+    fifo = tmp_path / "report.json"
+    os.mkfifo(fifo)
+    for path in ("/dev/zero", str(fifo)):
+        result = run_cli(["undo", path], base_env(home), timeout=30)
+        assert result.code == 2 and "not a regular file" in result.stderr, result.stderr

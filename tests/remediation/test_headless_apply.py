@@ -163,6 +163,7 @@ def test_fixes_are_never_applied_from_replayed_or_injected_results(home: Path, t
     facts.write_text(json.dumps({"env.offline_mode": {"status": "fail", "facts": {"offline": True}}}))
     env = base_env(home, {"HF_ENDPOINT": "http://127.0.0.1:9"})
     result = run_cli(["--playbook", "fetching-stuck", "--json", "--facts", str(facts), "--apply", "safe"], env)
-    assert result.code == 2 and "--apply needs a live walk" in result.stderr and result.stdout == ""
+    assert result.code == 2 and "--apply needs a live walk" in result.stderr
+    assert json.loads(result.stdout)["error"]["kind"] == "usage"  # the contract's one object, no report
     result = run_cli(["--playbook", "fetching-stuck", "--json", "--fix", "unset-offline"], env)
     assert result.code == 2 and "--fix needs --apply" in result.stderr

@@ -51,6 +51,7 @@ def test_python_without_huggingface_hub_gets_a_clear_answer(home: Path, tmp_path
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
     data, _ = _walk(home, str(bare / "bin" / "python"))
     assert data["target"]["versions"]["huggingface_hub"] is None
-    missing = [s for s in data["steps"] if s["facts"].get("kind") == "library-missing"]
-    assert missing and "huggingface_hub is not installed" in missing[0]["evidence"]
-    assert data["verdict"] != "healthy"
+    assert data["verdict"] == "inconclusive"
+    assert data["outcome"]["node"] == "hub-not-installed", [s["node"] for s in data["steps"]]
+    skew = next(s for s in data["steps"] if s["node"] == "hub-skew")
+    assert skew["facts"]["state"] == "no-hub"

@@ -51,3 +51,20 @@ def test_hf_transfer_without_the_package_on_0_36_is_found(home: Path) -> None:
     steps = {s["node"]: s for s in data["steps"]}
     assert steps["hf-transfer"]["facts"]["effect"] == "error-missing-package" if "hf-transfer" in steps else True
     assert data["target"]["versions"]["huggingface_hub"] == "0.36.0"
+
+
+def test_huggingface_hub_1x_installed_over_transformers_4_is_hub_version_skew(home: Path) -> None:
+    """transformers 4.46.3 requires huggingface-hub<1.0; a later upgrade to 1.1.7 breaks its import."""
+    python = python_of(target_venv("transformers==4.46.3", then_install=("huggingface_hub==1.1.7",)))
+    env = base_env(home, {"HF_ENDPOINT": "http://127.0.0.1:9"})
+    env.pop("VIRTUAL_ENV", None)
+    data = run_cli(["--playbook", "fetching-stuck", "--json", "--timeout", "5", "--python", python], env).json
+    assert data["diagnosis"]["cause"] == "hub-version-skew"
+    skew = next(s for s in data["steps"] if s["node"] == "hub-skew")["facts"]
+    assert skew["huggingface_hub"] == "1.1.7"
+    assert {"package": "transformers", "version": "4.46.3"}.items() <= skew["conflicts"][0].items() or any(
+        c["package"] == "transformers" for c in skew["conflicts"]
+    )
+    assert "<1.0" in skew["pin_hub"]
+    [fix] = [r for r in data["remediations"] if r["id"] == "align-hub-range"]
+    assert fix["commands"][0].startswith("python -m pip install 'huggingface_hub") and "<1.0" in fix["commands"][0]

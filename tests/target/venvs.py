@@ -22,9 +22,11 @@ import pytest
 CACHE = Path(os.environ.get("TROUBLESHOOTER_TEST_VENVS") or Path.home() / ".cache" / "troubleshooter-test-venvs")
 
 
-def target_venv(*packages: str) -> Path:
-    """A venv with `packages` installed (pip, no build isolation needed); its folder."""
-    key = hashlib.sha256(f"{sys.version_info[:2]}|{'|'.join(sorted(packages))}".encode()).hexdigest()[:16]
+def target_venv(*packages: str, then_install: tuple[str, ...] = ()) -> Path:
+    """A venv with `packages` installed, then `then_install` over them (as a later upgrade lands:
+    pip warns about requirements it breaks but installs); its folder."""
+    spec = f"{sys.version_info[:2]}|{'|'.join(sorted(packages))}|then|{'|'.join(then_install)}"
+    key = hashlib.sha256(spec.encode()).hexdigest()[:16]
     final = CACHE / key
     if (final / "ready").exists():
         return final
@@ -45,10 +47,28 @@ def target_venv(*packages: str) -> Path:
         if done.returncode != 0:
             shutil.rmtree(building, ignore_errors=True)
             pytest.skip(f"cannot build a target venv with {packages}: {done.stderr.strip()[-300:]}")
+        if then_install:
+            later = subprocess.run(
+                [
+                    str(building / "bin" / "python"),
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "--disable-pip-version-check",
+                    *then_install,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
+            if later.returncode != 0:
+                shutil.rmtree(building, ignore_errors=True)
+                pytest.skip(f"cannot install {then_install} over {packages}: {later.stderr.strip()[-300:]}")
         shutil.rmtree(final, ignore_errors=True)
         # Only `bin/python -m ...` is used, which finds its venv by pyvenv.cfg: moving the folder keeps it whole
         building.rename(final)
-        (final / "ready").write_text("\n".join(packages))
+        (final / "ready").write_text("\n".join([*packages, *then_install]))
     return final
 
 

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from troubleshooter.agent.server import jsonable
 from troubleshooter.model.result import ProbeResult, Status
 from troubleshooter.redact import scrub
 from troubleshooter.target import Target
@@ -200,7 +201,7 @@ class AgentClient:
                 "timeout_s": timeout_s,
                 "env": self.env,
                 "inputs": dict(inputs),
-                "memo": _jsonable(memo),
+                "memo": jsonable(memo),
             }
             proc = self._proc
             assert proc is not None and proc.stdin is not None
@@ -243,17 +244,6 @@ class AgentClient:
             {"kind": "target-unavailable", "python": self.target.python, "reason": self.failure},
             f"not checked ({name}): {self.failure}",
         )
-
-
-def _jsonable(memo: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in memo.items():
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError):
-            continue
-        out[key] = value
-    return out
 
 
 def renewed_client(client: AgentClient, env: Mapping[str, str]) -> AgentClient:

@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
@@ -68,7 +69,8 @@ def describe() -> dict[str, Any]:
     }
 
 
-def _jsonable(memo: dict[str, Any]) -> dict[str, Any]:
+def jsonable(memo: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of `memo` that cross the pipe (JSON values only; a handle stays where it is)."""
     out: dict[str, Any] = {}
     for key, value in memo.items():
         try:
@@ -168,7 +170,7 @@ class Agent:
                 result = answer
             else:
                 result = ProbeResult(Status.ERROR, {}, f"probe {name} returned {type(answer).__name__}")
-        return {"result": result.to_dict(), "memo": _jsonable(self.memo), "duration_s": time.monotonic() - started}
+        return {"result": result.to_dict(), "memo": jsonable(self.memo), "duration_s": time.monotonic() - started}
 
 
 def _send(stream: IO[str], data: dict[str, Any]) -> None:

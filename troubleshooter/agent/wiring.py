@@ -35,13 +35,17 @@ def kernel_context(env: Mapping[str, str], timeout_s: float) -> ProbeContext:
 
 
 def _torch_facts(steps: list[dict[str, Any]]) -> dict[str, Any]:
-    """What gpu.torch learned about the target's torch, when the walk asked it."""
+    """What the walk learned about the target's torch (gpu.torch, gpu.arch), when it asked."""
+    out: dict[str, Any] = {}
     for step in steps:
-        if step.get("probe") == "gpu.torch":
-            facts = step.get("facts") or {}
-            keys = ("torch_version", "torch_cuda", "arch_list", "cuda_available")
-            return {key: facts[key] for key in keys if key in facts}
-    return {}
+        facts = step.get("facts") or {}
+        if step.get("probe") == "gpu.torch" and facts.get("installed"):
+            out.update(
+                version=facts.get("version"), cuda_build=facts.get("cuda"), cuda_available=facts.get("available")
+            )
+        elif step.get("probe") == "gpu.arch" and facts.get("arch_list") is not None:
+            out["arch_list"] = facts.get("arch_list")
+    return out
 
 
 def target_report(ctx: ProbeContext, steps: list[dict[str, Any]] | None = None) -> dict[str, Any]:

@@ -6,10 +6,10 @@ in words by the docs site and the TUI, so all three always agree.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from troubleshooter.engine import saferegex
 from troubleshooter.model.playbook import Condition
 
 MISSING = object()
@@ -51,7 +51,7 @@ def _test(test: str | None, actual: Any, expected: Any) -> bool:
     if test == "in":
         return isinstance(expected, list | tuple) and actual in expected
     if test == "matches":
-        return re.search(str(expected), str(actual)) is not None
+        return saferegex.search(str(expected), str(actual))
     left, right = _number(actual), _number(expected)
     if left is None or right is None:
         return False

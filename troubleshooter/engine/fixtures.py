@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from troubleshooter.boundedio import BoundedReadError, read_text_bounded
 from troubleshooter.engine import runner, spec, walker
 from troubleshooter.engine.shape import Errors, ident, mapping, unknown_keys
-from troubleshooter.engine.yamlsrc import Located, load_located
+from troubleshooter.engine.yamlsrc import MAX_BYTES, Located, load_located
 from troubleshooter.errors import PlaybookError, SourceRef
 from troubleshooter.model.playbook import CheckNode, Playbook, QuestionNode
 from troubleshooter.model.result import ProbeResult
@@ -77,7 +78,11 @@ def read_fixture(path: Path) -> Fixture:
     from troubleshooter.errors import PlaybookErrors
 
     errs = Errors()
-    root = load_located(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = read_text_bounded(path, MAX_BYTES)  # a FIFO or /dev/zero named *.yaml never hangs the run
+    except (BoundedReadError, UnicodeDecodeError) as exc:
+        raise PlaybookError(SourceRef(str(path)), getattr(exc, "reason", str(exc))) from None
+    root = load_located(text, str(path))
     body = mapping(root, "fixture", errs) or {}
     if body:
         unknown_keys(root, spec.FIXTURE, "fixture", errs)

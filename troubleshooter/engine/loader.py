@@ -10,8 +10,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from troubleshooter.boundedio import BoundedReadError, read_text_bounded
 from troubleshooter.engine import spec
 from troubleshooter.engine.expand import expand
+from troubleshooter.engine.saferegex import unsafe_reason
 from troubleshooter.engine.shape import ID_RE
 from troubleshooter.engine.shape import Errors as _Errors
 from troubleshooter.engine.shape import ident as _ident
@@ -20,7 +22,7 @@ from troubleshooter.engine.shape import mapping as _mapping
 from troubleshooter.engine.shape import string as _string
 from troubleshooter.engine.shape import text as _text
 from troubleshooter.engine.shape import unknown_keys as _unknown_keys
-from troubleshooter.engine.yamlsrc import Located, load_located
+from troubleshooter.engine.yamlsrc import MAX_BYTES, Located, load_located
 from troubleshooter.errors import PlaybookError, PlaybookErrors, SourceRef
 from troubleshooter.model.playbook import (
     DIAGNOSIS_VERDICTS,
@@ -95,10 +97,9 @@ def _condition(node: Located, errs: _Errors) -> Condition | None:
             if test in ("lt", "le", "gt", "ge") and (isinstance(value, bool) or not isinstance(value, int | float)):
                 errs.add(body[test].ref, f"'{test}' needs a number")
             if test == "matches":
-                try:
-                    re.compile(str(value))
-                except re.error as exc:
-                    errs.add(body[test].ref, f"bad regular expression: {exc}")
+                problem = unsafe_reason(str(value))  # a pattern that can backtrack forever never loads
+                if problem:
+                    errs.add(body[test].ref, f"regular expression {str(value)!r} refused: {problem}")
             if test in ("exists", "truthy") and not isinstance(value, bool):
                 errs.add(body[test].ref, f"'{test}' needs true or false")
             of = _string(body.get("of"), "of", errs) if op == "fact" else None
@@ -336,13 +337,13 @@ def read_playbook(path: Path, display: str | None = None) -> Playbook:
     """Read and parse one file; I/O problems become positioned errors too."""
     shown = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PlaybookErrors([PlaybookError(SourceRef(shown), "file not found")]) from None
+        # Bounded and regular files only: a FIFO named *.yaml would block open() forever,
+        # /dev/zero would grow until memory runs out.
+        text = read_text_bounded(path, MAX_BYTES)
     except UnicodeDecodeError as exc:
         raise PlaybookErrors([PlaybookError(SourceRef(shown), f"not UTF-8 text: {exc.reason}")]) from None
-    except OSError as exc:
-        raise PlaybookErrors([PlaybookError(SourceRef(shown), f"cannot read: {exc.strerror}")]) from None
+    except BoundedReadError as exc:
+        raise PlaybookErrors([PlaybookError(SourceRef(shown), exc.reason)]) from None
     try:
         return parse_playbook(text, shown)
     except PlaybookError as exc:

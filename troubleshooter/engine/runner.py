@@ -18,7 +18,7 @@ from troubleshooter.engine import walker
 from troubleshooter.model.playbook import Playbook
 from troubleshooter.model.result import ProbeResult, Status
 from troubleshooter.probes.context import ProbeContext
-from troubleshooter.redact import scrub
+from troubleshooter.redact import clip
 
 GRACE_S = 0.25
 ABANDONED: list[str] = []  # probes still running in abandoned threads (the CLI exits past them)
@@ -58,8 +58,8 @@ def run_probe(name: str, ctx: ProbeContext, args: Mapping[str, object], timeout_
             tail = traceback.format_exception_only(type(exc), exc)[-1].strip()
             box["result"] = ProbeResult(
                 Status.ERROR,
-                {"exception": type(exc).__name__, "message": scrub(str(exc))[:500]},
-                f"probe {name} raised {scrub(tail)[:300]}",
+                {"exception": type(exc).__name__, "message": clip(exc, 500)},
+                f"probe {name} raised {clip(tail, 300)}",
             )
 
     start = ctx.clock()

@@ -92,6 +92,29 @@ HUB_URL = re.compile(
 )
 
 
+def fill_known(text: str, session: Session, unknown: str | None = None) -> str:
+    """`text` with its `${...}` references filled from this walk.
+
+    Commands and steps shown to people carry the values the walk already has (`--index-url
+    https://…/cu118`, the Space id). A reference the walk cannot fill makes a command stay as
+    written (never a line with an empty hole); in prose (`unknown` given) it reads `unknown`.
+    """
+    if "${" not in text:
+        return text
+    facts = session.step_facts()
+
+    def value_of(name: str) -> str | None:
+        value = _substitute("${" + name + "}", session.inputs, facts)
+        if value is None or value == "" or isinstance(value, dict | list):
+            return None
+        return str(value)
+
+    values = {name: value_of(name) for name in REF.findall(text)}
+    if unknown is None and any(v is None for v in values.values()):
+        return text
+    return REF.sub(lambda m: values.get(m.group(1)) or str(unknown), text)
+
+
 def parse_repo_ref(value: str) -> tuple[str, str | None]:
     """(`owner/name`, repo type named by the URL or None) from what people paste: an id or a page URL."""
     text = value.strip()

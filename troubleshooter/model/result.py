@@ -1,4 +1,4 @@
-"""What a probe returns and what a walk records: plain data, redacted at creation."""
+"""What a probe returns and what a walk records: plain data, redacted and made JSON-safe at creation."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from troubleshooter.jsonsafe import clean, clean_text
 from troubleshooter.redact import redact_data, scrub
 
 
@@ -35,19 +36,23 @@ class ProbeResult:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Status(self.status))
-        object.__setattr__(self, "facts", redact_data(dict(self.facts)))
-        object.__setattr__(self, "evidence", scrub(self.evidence))
+        object.__setattr__(self, "facts", clean(redact_data(dict(self.facts))))
+        object.__setattr__(self, "evidence", clean_text(scrub(str(self.evidence))))
 
     def to_dict(self) -> dict[str, Any]:
         return {"status": self.status.value, "facts": self.facts, "evidence": self.evidence}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProbeResult:
-        return cls(
-            status=Status(str(data.get("status", "unknown"))),
-            facts=dict(data.get("facts") or {}),
-            evidence=str(data.get("evidence") or ""),
-        )
+        """A result recorded in a report or written by hand (`--facts`); ValueError when malformed."""
+        facts = data.get("facts") or {}
+        if not isinstance(facts, dict):
+            raise ValueError("'facts' must be an object")
+        try:
+            status = Status(str(data.get("status", "unknown")))
+        except ValueError:
+            raise ValueError(f"status must be one of {', '.join(s.value for s in Status)}") from None
+        return cls(status=status, facts=facts, evidence=str(data.get("evidence") or ""))
 
 
 def passed(evidence: str, **facts: Any) -> ProbeResult:

@@ -20,6 +20,8 @@ import threading
 from typing import Any
 from urllib.parse import urlsplit
 
+from troubleshooter.redact import clip
+
 _lock = threading.Lock()
 _state: dict[str, Any] = {"installed": None, "previous": None, "major": None}
 
@@ -258,7 +260,6 @@ def classify(exc: BaseException) -> dict[str, Any]:
     invalid-token, gated, repo-not-found, revision-not-found, entry-not-found, disabled,
     rate-limited, forbidden, unauthorized, server-error, http-error, not-hub, no-token, other.
     """
-    from troubleshooter.redact import scrub
 
     errors = _hub_errors()
     facts: dict[str, Any] = {"exception": type(exc).__name__}
@@ -269,11 +270,11 @@ def classify(exc: BaseException) -> dict[str, Any]:
         status = int(response.status_code)
         headers = response.headers
         error_code = headers.get("X-Error-Code")
-        message = scrub(str(headers.get("X-Error-Message") or getattr(exc, "server_message", None) or ""))
-        facts.update(status_code=status, error_code=error_code, server_message=message[:300])
+        message = clip(headers.get("X-Error-Message") or getattr(exc, "server_message", None) or "", 10_000)
+        facts.update(status_code=status, error_code=error_code, server_message=clip(message, 300))
         for name in ("Retry-After", "RateLimit", "RateLimit-Policy", "X-Request-Id"):
             if name in headers:
-                facts[name.lower().replace("-", "_")] = scrub(str(headers[name]))[:200]
+                facts[name.lower().replace("-", "_")] = clip(headers[name], 200)
         facts["kind"] = _http_kind(exc, errors, status, error_code, message)
         return facts
     if _is(exc, errors, "OfflineModeIsEnabled"):
@@ -284,10 +285,10 @@ def classify(exc: BaseException) -> dict[str, Any]:
         return facts
     if _is(exc, errors, "FileMetadataError"):
         facts["kind"] = "not-hub"
-        facts["message"] = scrub(str(exc))[:300]
+        facts["message"] = clip(exc, 300)
         return facts
     facts["kind"] = _transport_kind(exc)
-    facts["message"] = scrub(str(exc))[:300]
+    facts["message"] = clip(exc, 300)
     return facts
 
 

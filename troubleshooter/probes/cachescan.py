@@ -23,6 +23,7 @@ from troubleshooter.probes.cache import (
 )
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.mounts import Timeout, bounded
+from troubleshooter.redact import clip
 
 MAX_LISTED = 20
 
@@ -100,7 +101,7 @@ def _scan(cache: str) -> dict[str, Any]:
         "repo_count": len(info.repos),
         "size_on_disk": info.size_on_disk,
         "incomplete_files": len(getattr(info, "incomplete_files", ()) or ()),
-        "warnings": [str(w)[:200] for w in info.warnings][:MAX_LISTED],
+        "warnings": [clip(w, 200) for w in info.warnings][:MAX_LISTED],
     }
 
 
@@ -136,7 +137,7 @@ def snapshot_probe(
         try:
             result["scan"] = _scan(cache)
         except Exception as exc:  # a corrupted cache makes scan_cache_dir raise: that is a finding too
-            result["scan"] = {"error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+            result["scan"] = {"error": clip(f"{type(exc).__name__}: {exc}", 200)}
         if repo:
             result.update(inspect_repo_folder(Path(cache) / repo_folder(repo, repo_type), revision))
             return result

@@ -16,7 +16,7 @@ from troubleshooter.distinfo import installed_version
 from troubleshooter.model.result import ProbeResult, failed, passed, skipped, unknown, warned
 from troubleshooter.probes import probe
 from troubleshooter.probes.context import ProbeContext
-from troubleshooter.redact import register_secret
+from troubleshooter.redact import clip, register_secret
 
 DEADLOCK_VERSIONS = {"0.20.0", "0.20.1"}
 
@@ -115,7 +115,7 @@ def colab_secret(ctx: ProbeContext, key: str = "HF_TOKEN") -> ProbeResult:
         value = userdata.get(key)
     except Exception as exc:
         name = type(exc).__name__
-        message = str(exc)[:300]
+        message = clip(exc, 300)
         if "Timeout" in name or "timed out" in message.lower():
             return failed(
                 f"asking Colab secrets for {key} timed out: {message}",

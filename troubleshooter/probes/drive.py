@@ -20,6 +20,7 @@ from troubleshooter.probes import probe
 from troubleshooter.probes._drivelog import with_mount_failure
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.mounts import MountInfo, Timeout, bounded, covering_mount, read_mounts
+from troubleshooter.redact import clip
 
 DRIVE_FSTYPE = "fuse.drive"
 DEFAULT_DRIVE_ROOT = "/content/drive"
@@ -213,7 +214,10 @@ def _read_tail(path: Path, size: int = LOG_TAIL_BYTES) -> str:
         handle.seek(0, os.SEEK_END)
         end = handle.tell()
         handle.seek(max(0, end - size))
-        return handle.read(size).decode("utf-8", errors="replace")
+        data = handle.read(size)
+    if end > size:  # started mid-file: the first line is a fragment (maybe the tail of a token)
+        data = data.partition(b"\n")[2]
+    return data.decode("utf-8", errors="replace")
 
 
 def _drive_logs(log_dir: Path) -> list[Path]:
@@ -260,7 +264,7 @@ def drive_quota(ctx: ProbeContext, drive_root: str | None = None) -> ProbeResult
         "log_found": bool(logs),
         "log_files": [str(p) for p in logs],
         "quota_errors": len(lines),
-        "last_quota_line": lines[-1][:300] if lines else None,
+        "last_quota_line": clip(lines[-1], 300) if lines else None,
         "read_error": read_error,
         "drive_free_bytes": _drive_free_bytes(ctx, root),
     }

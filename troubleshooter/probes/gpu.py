@@ -17,6 +17,7 @@ from typing import Any
 from troubleshooter.model.result import ProbeResult, failed, passed, skipped, warned
 from troubleshooter.probes import probe
 from troubleshooter.probes.context import ProbeContext
+from troubleshooter.redact import clip
 
 MIB = 1 << 20
 NO_GPU_CODES = {12: "LibraryNotFound", 9: "DriverNotLoaded"}
@@ -110,14 +111,14 @@ def _take_snapshot(ctx: ProbeContext) -> dict[str, Any]:
     except ImportError as exc:
         driver = os.path.exists("/proc/driver/nvidia/version")
         state = "no-gpu" if not (smi or driver) else "nvml-error"
-        return {**base, "state": state, "error_name": "ImportError", "error": str(exc)[:200]}
+        return {**base, "state": state, "error_name": "ImportError", "error": clip(exc, 200)}
     try:
         nvml.nvmlInit()
     except Exception as exc:
         code = getattr(exc, "value", None)
         name = type(exc).__name__
         state = "no-gpu" if code in NO_GPU_CODES else "nvml-error"
-        return {**base, "state": state, "error_code": code, "error_name": name, "error": str(exc)[:200]}
+        return {**base, "state": state, "error_code": code, "error_name": name, "error": clip(exc, 200)}
     try:
         return {**base, **_query(nvml, str(ctx.proc_root))}
     except Exception as exc:

@@ -19,6 +19,7 @@ from troubleshooter.probes import probe
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.gpu import nvml_snapshot
 from troubleshooter.probes.torchwheel import choose_index
+from troubleshooter.redact import clip
 
 TORCH_QUERY = r"""
 import json, warnings
@@ -35,11 +36,11 @@ try:
             out["capabilities"] = [list(torch.cuda.get_device_capability(i)) for i in range(out["count"])]
             out["arch_list"] = [str(a) for a in torch.cuda.get_arch_list()] if out["available"] else []
         except Exception as exc:
-            out["device_error"] = (type(exc).__name__ + ": " + str(exc))[:300]
+            out["device_error"] = type(exc).__name__ + ": " + str(exc)  # scrubbed, then cut, by the tool
     texts = [str(w.message).strip() for w in caught]
-    out["warnings"] = [t[:400] for t in texts if "CUDA" in t or "NVIDIA" in t]
+    out["warnings"] = [t for t in texts if "CUDA" in t or "NVIDIA" in t][:10]
 except ImportError as exc:
-    out["import_error"] = str(exc)[:200]
+    out["import_error"] = str(exc)
 print("TORCHINFO" + json.dumps(out))
 """
 
@@ -101,8 +102,14 @@ def _torch_info(ctx: ProbeContext) -> dict[str, Any] | None:
     for line in done.stdout.splitlines():
         if line.startswith("TORCHINFO"):
             info: dict[str, Any] = json.loads(line.removeprefix("TORCHINFO"))
+            # The child cannot import the scrubber: texts are scrubbed here, then cut.
+            info["warnings"] = [clip(w, 400) for w in info.get("warnings") or []]
+            if info.get("import_error"):
+                info["import_error"] = clip(info["import_error"], 200)
+            if info.get("device_error"):
+                info["device_error"] = clip(info["device_error"], 300)
             return info
-    return {"installed": False, "error": done.stderr.strip().splitlines()[-1][:300] if done.stderr.strip() else ""}
+    return {"installed": False, "error": clip(done.stderr.strip().splitlines()[-1], 300) if done.stderr.strip() else ""}
 
 
 def _version_tuple(text: str | None) -> tuple[int, int] | None:
@@ -155,7 +162,7 @@ def gpu_torch(ctx: ProbeContext, cuda_driver: str | None = None) -> ProbeResult:
         "warnings": info.get("warnings") or [],
     }
     capabilities = [tuple(c) for c in info.get("capabilities") or nvml_capabilities(ctx) if len(c) == 2]
-    facts["wheel"] = choose_index(driver_cuda, capabilities)  # type: ignore[arg-type]
+    facts["wheel"] = choose_index(driver_cuda, capabilities)
     if not facts["installed"]:
         return skipped("torch is not installed in this Python", mismatch="none", **facts)
     build, driver = _version_tuple(facts["cuda"]), _version_tuple(driver_cuda)

@@ -14,7 +14,7 @@ from troubleshooter.probes import probe
 from troubleshooter.probes._hubhttp import call_supported, classify, effective_endpoint, install_bounded_client
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.env import truthy
-from troubleshooter.probes.net import DEAD_ENDPOINT
+from troubleshooter.probes.net import dead_endpoint
 from troubleshooter.redact import register_secret
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx")
@@ -75,14 +75,7 @@ def repo_size_key(repo: str, repo_type: str) -> str:
 
 
 def _dead(ctx: ProbeContext) -> ProbeResult | None:
-    dead = ctx.recall(DEAD_ENDPOINT)
-    if dead:
-        return unknown(
-            f"not asked: {dead['endpoint']} was already found unreachable ({dead['kind']})",
-            kind="endpoint-dead",
-            endpoint=dead["endpoint"],
-        )
-    return None
+    return dead_endpoint(ctx)
 
 
 def _api(ctx: ProbeContext) -> Any:

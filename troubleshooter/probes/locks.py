@@ -17,6 +17,7 @@ import errno
 import fcntl
 import os
 import socket
+import stat
 import tempfile
 import time
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from troubleshooter.probes.cache import hub_cache_dir
 from troubleshooter.probes.cachescan import repo_folder
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.mounts import Timeout, bounded
+from troubleshooter.redact import clip
 
 MAX_LOCKS = 500
 GROWTH_WINDOW_S = 1.2
@@ -79,10 +81,17 @@ def read_proc_locks(proc_root: Path) -> list[KernelLock]:
 def process_command(proc_root: Path, pid: int) -> str | None:
     """The command line of a process, or None when it is gone or in another PID namespace."""
     try:
-        raw = (proc_root / str(pid) / "cmdline").read_bytes()
+        with open(proc_root / str(pid) / "cmdline", "rb") as handle:
+            raw = handle.read(64 * 1024)  # bounded: a command line can be megabytes
     except OSError:
         return None
-    return raw.replace(b"\0", b" ").decode("utf-8", errors="replace").strip()[:300] or None
+    return clip(raw.replace(b"\0", b" ").decode("utf-8", errors="replace").strip(), 300) or None
+
+
+def _lock_content(path: Path) -> str:
+    """The first bytes of a soft lock (an owner record is two or three short lines), scrubbed then cut."""
+    with open(path, "rb") as handle:
+        return clip(handle.read(4096).decode("utf-8", errors="replace"), 1024)
 
 
 def process_alive(proc_root: Path, pid: int) -> bool:
@@ -150,7 +159,7 @@ def inspect_locks(ctx: ProbeContext, cache: str, repo_dir: str | None, deadline:
     for path in files:
         try:
             st = path.stat()
-            content = path.read_text(encoding="utf-8", errors="replace")[:1024] if st.st_size else ""
+            content = _lock_content(path) if st.st_size and stat.S_ISREG(st.st_mode) else ""
         except OSError:
             continue
         holders = [

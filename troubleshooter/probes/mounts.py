@@ -123,12 +123,8 @@ class Timeout(Exception):
     """A bounded call did not return in time (the thread is left behind, blocked)."""
 
 
-def bounded(func: Callable[[], T], timeout_s: float, name: str = "fs-call") -> T:
-    """Run `func` in a daemon thread; raise Timeout if it does not return within `timeout_s`.
-
-    For calls that may block in the kernel (stat on a hung FUSE mount): such a thread
-    cannot be interrupted, only abandoned; the process exits past it.
-    """
+def start_worker(func: Callable[[], Any], name: str) -> tuple[threading.Thread, dict[str, Any]]:
+    """Start `func` in a daemon thread; its value or exception lands in the returned box."""
     box: dict[str, Any] = {}
 
     def target() -> None:
@@ -137,8 +133,18 @@ def bounded(func: Callable[[], T], timeout_s: float, name: str = "fs-call") -> T
         except BaseException as exc:
             box["error"] = exc
 
-    thread = threading.Thread(target=target, name=f"bounded:{name}", daemon=True)
+    thread = threading.Thread(target=target, name=name, daemon=True)
     thread.start()
+    return thread, box
+
+
+def bounded(func: Callable[[], T], timeout_s: float, name: str = "fs-call") -> T:
+    """Run `func` in a daemon thread; raise Timeout if it does not return within `timeout_s`.
+
+    For calls that may block in the kernel (stat on a hung FUSE mount): such a thread
+    cannot be interrupted, only abandoned; the process exits past it.
+    """
+    thread, box = start_worker(func, f"bounded:{name}")
     thread.join(max(0.01, timeout_s))
     if thread.is_alive():
         raise Timeout(f"{name} did not return within {timeout_s:.1f} s")

@@ -18,9 +18,23 @@ from troubleshooter.probes import probe
 from troubleshooter.probes._hubhttp import classify, effective_endpoint, host_port, install_bounded_client, session_get
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.proxyroute import proxy_for
-from troubleshooter.redact import scrub
+from troubleshooter.redact import clip, scrub
 
 DEAD_ENDPOINT = "net.dead_endpoint"
+
+
+def dead_endpoint(ctx: ProbeContext) -> ProbeResult | None:
+    """An `unknown` result when an earlier probe of this walk found the endpoint dead."""
+    dead = ctx.recall(DEAD_ENDPOINT)
+    if dead:
+        return unknown(
+            f"not asked: {dead['endpoint']} was already found unreachable ({dead['kind']})",
+            kind="endpoint-dead",
+            endpoint=dead["endpoint"],
+        )
+    return None
+
+
 STATE_WORDS = {  # first_answer / tcp_connect states, in words after "a host that …"
     "refused": "refuses connections",
     "timeout": "does not accept connections in time",
@@ -150,7 +164,7 @@ def first_answer(url: str, timeout_s: float, proxy: str | None = None) -> dict[s
         result.update(state="reset", error=exc.strerror or str(exc))
     else:
         if data:
-            result.update(state="ok", answer=data.split(b"\r\n", 1)[0][:120].decode("latin-1"))
+            result.update(state="ok", answer=clip(data.split(b"\r\n", 1)[0].decode("latin-1"), 120))
         else:
             result.update(state="closed")
     finally:

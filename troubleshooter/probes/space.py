@@ -15,7 +15,8 @@ from troubleshooter.probes import probe
 from troubleshooter.probes._hubhttp import effective_endpoint
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.hub import walk_token
-from troubleshooter.probes.spaceapi import NETWORK_KINDS, dead_endpoint, hub_api, hub_error, repo_url
+from troubleshooter.probes.net import dead_endpoint
+from troubleshooter.probes.spaceapi import NETWORK_KINDS, hub_api, hub_error, repo_url
 from troubleshooter.probes.spacelogs import read_space_log
 from troubleshooter.probes.spacetext import job_outcome_of_title, repo_in_url_text, runtime_error_kind, stage_group
 from troubleshooter.redact import scrub

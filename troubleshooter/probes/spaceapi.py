@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from troubleshooter.model.result import ProbeResult, unknown
 from troubleshooter.probes._hubhttp import classify, effective_endpoint, install_bounded_client
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.net import DEAD_ENDPOINT
@@ -28,18 +27,6 @@ def hub_api(ctx: ProbeContext, reserve_s: float = 0.3) -> Any:
 
     install_bounded_client(max(0.2, ctx.time_left() - reserve_s))
     return HfApi(endpoint=effective_endpoint(), library_name="troubleshooter")
-
-
-def dead_endpoint(ctx: ProbeContext) -> ProbeResult | None:
-    """An `unknown` result when an earlier probe of this walk found the endpoint dead."""
-    dead = ctx.recall(DEAD_ENDPOINT)
-    if dead:
-        return unknown(
-            f"not asked: {dead['endpoint']} was already found unreachable ({dead['kind']})",
-            kind="endpoint-dead",
-            endpoint=dead["endpoint"],
-        )
-    return None
 
 
 def hub_error(ctx: ProbeContext, exc: BaseException) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from troubleshooter.model.result import ProbeResult, failed, passed, skipped, un
 from troubleshooter.probes import probe
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.hub import WEIGHT_SUFFIXES, walk_token
-from troubleshooter.probes.spaceapi import dead_endpoint, hub_api, hub_error, repo_url
+from troubleshooter.probes.net import dead_endpoint
+from troubleshooter.probes.spaceapi import hub_api, hub_error, repo_url
 
 _AUTOTRAIN_SPACE = re.compile(r"^(?P<owner>[^/]+)/autotrain-(?P<project>[\w.-]+)$")
 _LOG_FILE = re.compile(r"(^|/)runs/|tfevents|\.log$|(^|/)logs?/")

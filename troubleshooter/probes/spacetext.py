@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from troubleshooter.redact import clip
+
 # huggingface_hub 2.4.0's SpaceStage lacks some stages the Hub reports (SLEEPING), so the
 # stage is read as an open string and sorted into groups the playbook routes on.
 STAGE_GROUPS: dict[str, str] = {
@@ -207,7 +209,7 @@ class LogReading:
 
 def read_log(lines: list[str], tail_size: int = 8) -> LogReading:
     """Find the exception that ended the job, whether it finished, and repos it names."""
-    reading = LogReading(lines=len(lines), tail=[line.rstrip()[:300] for line in lines[-tail_size:]])
+    reading = LogReading(lines=len(lines), tail=[clip(line.rstrip(), 300) for line in lines[-tail_size:]])
     found: dict[str, str] = {}
     crashed = False
     username = project = None
@@ -252,7 +254,7 @@ def read_log(lines: list[str], tail_size: int = 8) -> LogReading:
     if reading.error_kind != "none":
         reading.outcome = "failed"
     if reading.error_line:
-        reading.error_line = reading.error_line[:400]
+        reading.error_line = clip(reading.error_line, 400)
     return reading
 
 

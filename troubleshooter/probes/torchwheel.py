@@ -12,7 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 # (CUDA version of the wheel index, its name), newest first.
-INDEXES = ((13, 0, "cu130"), (12, 9, "cu129"), (12, 8, "cu128"), (12, 6, "cu126"), (12, 4, "cu124"), (12, 1, "cu121"), (11, 8, "cu118"))
+INDEXES = (
+    (13, 0, "cu130"),
+    (12, 9, "cu129"),
+    (12, 8, "cu128"),
+    (12, 6, "cu126"),
+    (12, 4, "cu124"),
+    (12, 1, "cu121"),
+    (11, 8, "cu118"),
+)
 BLACKWELL_MIN = (12, 8)
 OLD_GPU_MAX = (12, 6)  # builds after this dropped compute capability below 7.5
 INDEX_URL = "https://download.pytorch.org/whl/"

@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 T = TypeVar("T")
 
@@ -54,17 +54,9 @@ def cancellable(func: Callable[[], T], seconds: float, what: str, cancel: thread
     the interrupt goes on (KeyboardInterrupt is re-raised).
     """
     from troubleshooter.engine.runner import ABANDONED
+    from troubleshooter.probes.mounts import start_worker
 
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = func()
-        except BaseException as exc:
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name=f"apply:{what}", daemon=True)
-    thread.start()
+    thread, box = start_worker(func, f"apply:{what}")
     try:
         thread.join(max(0.01, seconds))
     except KeyboardInterrupt:

@@ -55,6 +55,7 @@ class Preview:
     changes: list[str] = field(default_factory=list)
     reason: str = ""
     noop: bool = False
+    timed_out: bool = False  # planning itself hit the deadline (a frozen mount): do not try again
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -131,7 +132,7 @@ def _strings(value: Any) -> list[str]:
 
 def bounded_plan(rem: Remediation, session: Session, actx: ActionContext) -> Plan:
     """`plan_for` under the deadline (planning reads the env file, stats folders, asks the Hub)."""
-    return within(lambda: plan_for(rem, session, actx), actx.timeout_s * 3, f"plan {rem.id}")
+    return within(lambda: plan_for(rem, session, actx), actx.timeout_s, f"plan {rem.id}")
 
 
 def preview(rem: Remediation, session: Session, ctx: ProbeContext) -> Preview:
@@ -141,6 +142,7 @@ def preview(rem: Remediation, session: Session, ctx: ProbeContext) -> Preview:
         plan = bounded_plan(rem, session, action_context(session, ctx))
     except (Refused, OSError, TimedOut) as exc:
         base.reason = scrub(str(exc))
+        base.timed_out = isinstance(exc, TimedOut)
         return base
     base.changes = [scrub(line) for line in plan.lines]
     base.noop, base.reason = plan.noop, plan.reason

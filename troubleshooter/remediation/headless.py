@@ -78,6 +78,12 @@ def apply_from_cli(
     err(f"fix {rem.id} [{rem.applicability.value}]{': ' + shown.reason if shown.reason else ''}")
     for line in shown.changes:
         err(f"  {line}")
+    if shown.timed_out:  # the same place would block the apply again: one deadline is the cost
+        record = ApplyRecord(rem.id, rem.action, rem.applicability.value)
+        record.message = f"not applied: {shown.reason}"
+        records[rem.id] = record.to_dict()
+        err(f"{rem.id}: {record.message}")
+        return records, session
     if level == "unsafe" and not yes:
         err(f"--apply unsafe: this is the plan for {rem.id}; add --yes to consent. Nothing was changed.")
         record = ApplyRecord(rem.id, rem.action, rem.applicability.value, preview=shown.changes)

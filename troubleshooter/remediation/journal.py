@@ -51,9 +51,19 @@ class Journal:
         atomic_write(self.path, text.encode("utf-8"), mode=0o600, step="journal")
 
 
+MAX_JOURNAL_BYTES = 8 * 1024 * 1024  # a run journal or report: kilobytes; /dev/zero or a FIFO is refused
+
+
+def _read_json(path: Path) -> Any:
+    """A journal or report, read bounded (regular files only) and parsed; errors say which file."""
+    from troubleshooter.boundedio import read_text_bounded
+
+    return json.loads(read_text_bounded(path, MAX_JOURNAL_BYTES))
+
+
 def journal_of(path: Path, state_dir: Path) -> Path:
     """The journal a report or journal file names, refused unless it is one of this machine's."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = _read_json(path)
     if not isinstance(data, dict):
         raise ValueError("expected a JSON object (a troubleshooter report or journal)")
     if data.get("kind") == KIND:
@@ -72,7 +82,7 @@ def journal_of(path: Path, state_dir: Path) -> Path:
 
 def load_trusted(journal: Path, state_dir: Path) -> tuple[list[dict[str, Any]], list[str]]:
     """The fixes of `journal` whose signature checks out, and a line for each one refused."""
-    data = json.loads(journal.read_text(encoding="utf-8"))
+    data = _read_json(journal)
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise Untrusted(f"{journal}: not a troubleshooter run journal")
     key = machine_key(state_dir, create=False)
@@ -92,7 +102,7 @@ def load_trusted(journal: Path, state_dir: Path) -> tuple[list[dict[str, Any]], 
 
 def mark_undone(journal: Path, state_dir: Path, remediation: str, notes: list[str]) -> None:
     """Note in the journal that a fix was undone (a second undo then has nothing to do); re-signed."""
-    data = json.loads(journal.read_text(encoding="utf-8"))
+    data = _read_json(journal)
     key = machine_key(state_dir, create=False)
     fixes = []
     for fix in data.get("fixes") or []:

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from troubleshooter._version import __version__
 from troubleshooter.distinfo import installed_version
+from troubleshooter.engine.walker import fill_known
 from troubleshooter.i18n import pick
+from troubleshooter.jsonsafe import clean
 from troubleshooter.model.playbook import DIAGNOSIS_VERDICTS, Verdict
 from troubleshooter.redact import redact_data
 
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from troubleshooter.engine.walker import Session
 
 SCHEMA_VERSION = 1
+UNKNOWN = {"en": "(unknown)", "zh": "（未知）"}  # a value the walk did not learn, in prose
 VERSIONED = ("huggingface_hub", "hf_xet", "filelock", "transformers", "torch", "nvidia-ml-py", "textual")
 
 
@@ -68,7 +71,7 @@ def build_report(
                 "cause": diag.cause,
                 "title": pick(diag.title, lang),
                 "severity": diag.severity.value,
-                "explanation": pick(diag.explanation, lang),
+                "explanation": fill_known(pick(diag.explanation, lang), session, UNKNOWN[lang]),
                 "references": [
                     {"title": pick(r.title, lang), "url": r.url, "verified_on": r.verified_on} for r in diag.references
                 ],
@@ -83,8 +86,8 @@ def build_report(
                     "id": rem.id,
                     "title": pick(rem.title, lang),
                     "applicability": rem.applicability.value,
-                    "steps": [pick(s, lang) for s in rem.steps],
-                    "commands": list(rem.commands),
+                    "steps": [fill_known(pick(s, lang), session, UNKNOWN[lang]) for s in rem.steps],
+                    "commands": [fill_known(command, session) for command in rem.commands],
                     "action": rem.action,
                     "applied": bool(done and done.get("applied")),
                     **({"apply": done} if done else {}),
@@ -98,7 +101,11 @@ def build_report(
         "playbook_title": pick(pb.title, lang),
         "verdict": str(session.verdict or Verdict.INCONCLUSIVE),
         "diagnosis": diagnosis,
-        "outcome": {"node": diag.id, "title": pick(diag.title, lang), "explanation": pick(diag.explanation, lang)}
+        "outcome": {
+            "node": diag.id,
+            "title": pick(diag.title, lang),
+            "explanation": fill_known(pick(diag.explanation, lang), session, UNKNOWN[lang]),
+        }
         if diag
         else None,
         "steps": steps,
@@ -120,4 +127,5 @@ def build_report(
         **({"target": redact_data(target)} if target is not None else {}),
         "environment": environment if environment is not None else environment_info(),
     }
-    return redact_data(report)
+    # Redacted as data (never as serialised text) and made strictly JSON-safe, once, here.
+    return clean(redact_data(report))

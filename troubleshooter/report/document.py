@@ -8,12 +8,12 @@ Renderers are imported where they are used: Jinja2 and Rich cost start-up time t
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from troubleshooter.errors import UsageError
-from troubleshooter.redact import scrub
+from troubleshooter.jsonsafe import dumps
+from troubleshooter.output import write_atomic
 
 
 class Report:
@@ -32,7 +32,7 @@ class Report:
         return diag.get("cause") if diag else None
 
     def to_json(self, indent: int | None = 2) -> str:
-        return scrub(json.dumps(self.data, indent=indent, ensure_ascii=False, sort_keys=False))
+        return dumps(self.data, indent=indent)  # already redacted as data: serialised once, strictly
 
     def to_markdown(self) -> str:
         from troubleshooter.report.render import render_markdown
@@ -78,7 +78,6 @@ def write_report(report: Report, path: Path) -> None:
     if suffix not in renderers:
         raise UsageError(f"--report {path}: use a .json, .md or .html file name")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(renderers[suffix](), encoding="utf-8")
+        write_atomic(path, renderers[suffix]())  # whole or absent: never a 0-byte or partial file
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None

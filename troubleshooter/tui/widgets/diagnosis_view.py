@@ -18,7 +18,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from troubleshooter.causes import vocabulary
-from troubleshooter.engine.walker import Session
+from troubleshooter.engine.walker import Session, fill_known
 from troubleshooter.i18n import pick
 from troubleshooter.model.playbook import Applicability, Remediation, Verdict
 from troubleshooter.tui.strings import tr
@@ -83,7 +83,8 @@ class DiagnosisView(Vertical):
                     head.append(f" — {pick(cause.title, lang)}")
                 head.append("\n")
             if diag.explanation:
-                head.append("\n" + pick(diag.explanation, lang).strip() + "\n")
+                explanation = fill_known(pick(diag.explanation, lang), session, "?")
+                head.append("\n" + explanation.strip() + "\n")
         else:
             message = (
                 tr("walk.needs_input", lang, key=session.missing) if session.missing else tr("walk.inconclusive", lang)
@@ -132,12 +133,18 @@ class DiagnosisView(Vertical):
     def _show_fix(self, rem: Remediation | None) -> None:
         detail = Text()
         if rem is not None:
+            session = self.session
+
+            def known(text: str) -> str:
+                return fill_known(text, session) if session is not None else text
+
             for number, step in enumerate(rem.steps, 1):
-                detail.append(f"{number}. {pick(step, self.lang)}\n")
+                text = pick(step, self.lang)
+                detail.append(f"{number}. {fill_known(text, session, '?') if session is not None else text}\n")
             if rem.commands:
                 detail.append(tr("diag.commands", self.lang) + "\n", "bold")
                 for command in rem.commands:
-                    detail.append(f"  $ {command}\n", "bold cyan")
+                    detail.append(f"  $ {known(command)}\n", "bold cyan")
             record = self.applied.get(rem.id)
             if record:
                 detail.append(self._record_text(rem, record))
