@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(
         prog="troubleshooter",
         description="Walk a troubleshooting playbook with live probes and name the cause.",
-        epilog="Subcommands: lint [PATH...], docs build --out DIR, docs check DIR, undo REPORT.json. "
+        epilog="Subcommands: lint [PATH...], test [PLAYBOOK...], new ID CAUSE..., schema, docs build --out DIR, "
+        "docs check DIR, undo REPORT.json. "
         "Without arguments in a terminal, the TUI opens.",
     )
     parser.add_argument("--playbook", "-p", metavar="ID", help="playbook id (see --list)")
