@@ -18,7 +18,6 @@ from troubleshooter.model.playbook import CheckNode, Condition, Node, Playbook, 
 
 # Facts the runner itself sets when a probe times out or raises (any probe may carry them).
 RUNNER_FACTS = frozenset({"probe", "deadline_s", "exception", "message", "inferred"})
-ANY_REF = re.compile(r"\$\{([^}]*)\}")
 _VALUE = re.compile(r"^[A-Za-z0-9_.:~/+-]+$")
 Declared = dict[str, frozenset[str] | None]  # fact -> allowed values (None: any)
 
@@ -124,17 +123,15 @@ def _strings(value: object) -> Iterable[str]:
 
 
 def reference_errors(pb: Playbook, where: SourceRef, value: object) -> list[PlaybookError]:
-    """TS103: every `${...}` in `value` must resolve (lowercase; an input, a key or NODE.FACT)."""
+    """TS103: every `${...}` in `value` must resolve: an input, a question key or NODE.FACT."""
     keys = answer_keys(pb)
     errors: list[PlaybookError] = []
     for text in _strings(value):
-        for name in ANY_REF.findall(text):
-            if REF.fullmatch(f"${{{name}}}") and _resolves(pb, name, keys):
-                continue
-            errors.append(
-                PlaybookError(where, f"reference ${{{name}}} names no input and no check node's fact", code="TS103")
-            )
-        if "${" in ANY_REF.sub("", text):
+        for name in REF.findall(text):
+            if not _resolves(pb, name, keys):
+                message = f"reference ${{{name}}} names no input and no check node's fact"
+                errors.append(PlaybookError(where, message, code="TS103"))
+        if "${" in REF.sub("", text):  # `${broken ref}`, `${}` or an unclosed `${`
             message = f"malformed reference in {text!r} (write ${{input}} or ${{node.fact}})"
             errors.append(PlaybookError(where, message, code="TS103"))
     return errors
