@@ -30,11 +30,11 @@ class BoundedReadError(OSError):
 FS_DEADLINE_S = 10.0  # a user-named file on a hung mount (NFS, sshfs, a frozen FUSE daemon) costs this much
 
 
-def within_deadline(func: Callable[[], T], path: str | Path, seconds: float = FS_DEADLINE_S) -> T:
-    """`func()` in a daemon thread; a file system that does not answer in `seconds` is an error.
+def start_worker(func: Callable[[], Any], name: str) -> tuple[threading.Thread, dict[str, Any]]:
+    """Start `func` in a daemon thread; its value or exception lands in the returned box.
 
-    An open() or write() on a hung mount blocks in the kernel and cannot be interrupted, so the
-    call is abandoned (the process exits past it) and the caller gets a clear error instead.
+    A call blocked in the kernel (a hung mount) cannot be interrupted, only abandoned: every
+    bounded call of the tool (file reads, probes' filesystem steps, fix steps) waits on one of these.
     """
     box: dict[str, Any] = {}
 
@@ -44,8 +44,18 @@ def within_deadline(func: Callable[[], T], path: str | Path, seconds: float = FS
         except BaseException as exc:
             box["error"] = exc
 
-    thread = threading.Thread(target=target, name=f"fs:{path}", daemon=True)
+    thread = threading.Thread(target=target, name=name, daemon=True)
     thread.start()
+    return thread, box
+
+
+def within_deadline(func: Callable[[], T], path: str | Path, seconds: float = FS_DEADLINE_S) -> T:
+    """`func()` in a daemon thread; a file system that does not answer in `seconds` is an error.
+
+    An open() or write() on a hung mount blocks in the kernel and cannot be interrupted, so the
+    call is abandoned (the process exits past it) and the caller gets a clear error instead.
+    """
+    thread, box = start_worker(func, f"fs:{path}")
     thread.join(seconds)
     if thread.is_alive():
         raise BoundedReadError(path, f"the file system did not answer within {seconds:g} s (a hung mount?)")

@@ -18,8 +18,6 @@ from pathlib import Path
 
 from troubleshooter.errors import UsageError
 
-IN_PROCESS = "in-process"
-
 
 @dataclass(frozen=True)
 class Target:

@@ -38,38 +38,30 @@ def target_venv(*packages: str, then_install: tuple[str, ...] = ()) -> Path:
         building = CACHE / f"{key}.building"
         shutil.rmtree(building, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "venv", str(building)], check=True, capture_output=True)
-        done = subprocess.run(
-            [str(building / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *packages],
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        if done.returncode != 0:
-            shutil.rmtree(building, ignore_errors=True)
-            pytest.skip(f"cannot build a target venv with {packages}: {done.stderr.strip()[-300:]}")
-        if then_install:
-            later = subprocess.run(
-                [
-                    str(building / "bin" / "python"),
-                    "-m",
-                    "pip",
-                    "install",
-                    "-q",
-                    "--disable-pip-version-check",
-                    *then_install,
-                ],
-                capture_output=True,
-                text=True,
-                timeout=900,
-            )
-            if later.returncode != 0:
-                shutil.rmtree(building, ignore_errors=True)
-                pytest.skip(f"cannot install {then_install} over {packages}: {later.stderr.strip()[-300:]}")
+        for step, why in (
+            (packages, f"build a target venv with {packages}"),
+            (then_install, f"install {then_install}"),
+        ):
+            if step:
+                _pip_install(building, step, why)
         shutil.rmtree(final, ignore_errors=True)
         # Only `bin/python -m ...` is used, which finds its venv by pyvenv.cfg: moving the folder keeps it whole
         building.rename(final)
         (final / "ready").write_text("\n".join([*packages, *then_install]))
     return final
+
+
+def _pip_install(venv: Path, packages: tuple[str, ...], why: str) -> None:
+    """`pip install packages` in `venv`; a registry that cannot serve them skips the test, with pip's words."""
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *packages],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if done.returncode != 0:
+        shutil.rmtree(venv, ignore_errors=True)
+        pytest.skip(f"cannot {why}: {done.stderr.strip()[-300:]}")
 
 
 def python_of(venv: Path) -> str:

@@ -119,7 +119,9 @@ class AgentClient:
             return self.start()
 
     def renewed(self, env: Mapping[str, str]) -> AgentClient:
-        return renewed_client(self, env)
+        """A fresh agent for another environment (a re-walk after a fix): constants are read at import."""
+        self.close()
+        return AgentClient(self.target, env, self.startup_s)
 
     def close(self) -> None:
         proc = self._proc
@@ -244,9 +246,3 @@ class AgentClient:
             {"kind": "target-unavailable", "python": self.target.python, "reason": self.failure},
             f"not checked ({name}): {self.failure}",
         )
-
-
-def renewed_client(client: AgentClient, env: Mapping[str, str]) -> AgentClient:
-    """A fresh agent for another environment (a re-walk after a fix): constants are read at import."""
-    client.close()
-    return AgentClient(client.target, env, client.startup_s)

@@ -113,9 +113,10 @@ def _cached_blob_bytes(cache: str, repo: str | None, repo_type: str) -> int:
 
 def hub_repo_size(ctx: ProbeContext, repo: str, repo_type: str) -> int | None:
     """Bytes of all files of `repo` from the Hub's file list (bounded; None when not reachable)."""
-    from troubleshooter.probes.hub import _api, _dead, repo_size_key, walk_token
+    from troubleshooter.probes.hub import _api, repo_size_key, walk_token
+    from troubleshooter.probes.net import dead_endpoint
 
-    if _dead(ctx) is not None:
+    if dead_endpoint(ctx) is not None:
         return None
     known = ctx.recall(repo_size_key(repo, repo_type))
     if known:  # hub.repo read the same file list earlier in this walk

@@ -74,10 +74,6 @@ def repo_size_key(repo: str, repo_type: str) -> str:
     return f"hub.repo_size:{repo_type}:{repo}"
 
 
-def _dead(ctx: ProbeContext) -> ProbeResult | None:
-    return dead_endpoint(ctx)
-
-
 def _api(ctx: ProbeContext) -> Any:
     from huggingface_hub import HfApi
 
@@ -142,7 +138,7 @@ def whoami_probe(ctx: ProbeContext) -> ProbeResult:
     token, source = walk_token(ctx)
     if not token:
         return skipped("no token to check", kind="no-token", token_source=source)
-    if (dead := _dead(ctx)) is not None:
+    if (dead := dead_endpoint(ctx)) is not None:
         return dead
     try:
         info = _api(ctx).whoami(token=token)
@@ -207,7 +203,7 @@ def repo_probe(ctx: ProbeContext, repo: str | None = None, repo_type: str = "mod
     """
     if not repo:
         return skipped("no repo given: only the endpoint, token and cache are checked", access=None)
-    if (dead := _dead(ctx)) is not None:
+    if (dead := dead_endpoint(ctx)) is not None:
         return dead
     token, source = download_token(ctx)
     api = _api(ctx)

@@ -25,8 +25,8 @@ from troubleshooter.probes._hubhttp import (
 from troubleshooter.probes.colab import installed_version
 from troubleshooter.probes.context import ProbeContext
 from troubleshooter.probes.env import truthy
-from troubleshooter.probes.hub import _dead, download_token
-from troubleshooter.probes.net import STATE_WORDS, first_answer, proxy_for
+from troubleshooter.probes.hub import download_token
+from troubleshooter.probes.net import STATE_WORDS, dead_endpoint, first_answer, proxy_for
 
 
 def _origin(url: str) -> str:
@@ -78,7 +78,7 @@ def file_probe(
 
     if not repo:
         return skipped("no repo given", kind=None)
-    if (dead := _dead(ctx)) is not None:
+    if (dead := dead_endpoint(ctx)) is not None:
         return dead
     filename = filename or "config.json"
     endpoint = effective_endpoint()

@@ -8,12 +8,12 @@ bounded with `bounded()`, which abandons a thread stuck in the kernel at its dea
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from troubleshooter.boundedio import start_worker
 from troubleshooter.model.result import ProbeResult, failed, passed, unknown
 from troubleshooter.probes import probe
 from troubleshooter.probes.context import ProbeContext
@@ -121,21 +121,6 @@ def covering_mount(path: str | os.PathLike[str], mounts: list[MountInfo] | None 
 
 class Timeout(Exception):
     """A bounded call did not return in time (the thread is left behind, blocked)."""
-
-
-def start_worker(func: Callable[[], Any], name: str) -> tuple[threading.Thread, dict[str, Any]]:
-    """Start `func` in a daemon thread; its value or exception lands in the returned box."""
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = func()
-        except BaseException as exc:
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name=name, daemon=True)
-    thread.start()
-    return thread, box
 
 
 def bounded(func: Callable[[], T], timeout_s: float, name: str = "fs-call") -> T:

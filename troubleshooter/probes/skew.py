@@ -17,12 +17,12 @@ from troubleshooter.model.result import ProbeResult, failed, passed, skipped
 from troubleshooter.probes import probe
 from troubleshooter.probes.context import ProbeContext
 
-HUB_NAMES = ("huggingface-hub", "huggingface_hub")
 OWN = "troubleshooter"  # the diagnosing tool itself is not part of the user's stack
 MAX_DISTS = 2000
 
 
-def _canonical(name: str) -> str:
+def canonical(name: str) -> str:
+    """A distribution name as pip compares them (PEP 503)."""
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
@@ -44,7 +44,7 @@ def _hub_requirement(raw: str, requirements: Any) -> tuple[str, Any] | None:
         req = requirements.Requirement(raw)
     except Exception:  # an unparsable line in someone's metadata: pip check skips it too
         return None
-    if _canonical(req.name) != "huggingface-hub":
+    if canonical(req.name) != "huggingface-hub":
         return None
     if req.marker is not None:
         try:
@@ -67,9 +67,9 @@ def conflicts(hub_version: str) -> tuple[list[dict[str, Any]], int]:
         if checked >= MAX_DISTS:
             break
         name = str(dist.metadata["Name"] or "")
-        if not name or _canonical(name) in seen or _canonical(name) in ("huggingface-hub", OWN):
+        if not name or canonical(name) in seen or canonical(name) in ("huggingface-hub", OWN):
             continue
-        seen.add(_canonical(name))
+        seen.add(canonical(name))
         checked += 1
         for raw in dist.requires or []:
             parsed = _hub_requirement(raw, requirements)

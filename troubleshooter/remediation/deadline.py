@@ -53,8 +53,8 @@ def cancellable(func: Callable[[], T], seconds: float, what: str, cancel: thread
     interrupt it stops at the next step boundary; the wait for it is capped at a second, then
     the interrupt goes on (KeyboardInterrupt is re-raised).
     """
+    from troubleshooter.boundedio import start_worker
     from troubleshooter.engine.runner import ABANDONED
-    from troubleshooter.probes.mounts import start_worker
 
     thread, box = start_worker(func, f"apply:{what}")
     try:

@@ -16,6 +16,8 @@ import subprocess
 import sys
 from typing import Any
 
+from troubleshooter.probes.skew import canonical  # one PEP 503 rule for names
+
 # Runs in the target: installed versions, and every installed package's requirement on NAMES.
 # Standard library plus `packaging` (pip's vendored copy when the real one is absent).
 INSPECT = r"""
@@ -62,12 +64,6 @@ class PipRefused(Exception):
     """The fix would break the stack, or pip could not resolve it: nothing is installed."""
 
 
-def _canon(name: str) -> str:
-    import re
-
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _run(python: str, args: list[str], timeout_s: float) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [python, *args], capture_output=True, text=True, timeout=timeout_s, check=False, stdin=subprocess.DEVNULL
@@ -91,7 +87,7 @@ def constrained(package: str, base: str, state: dict[str, Any]) -> str:
     """`base` narrowed by every installed package's specifier on `package` (the stack's own range)."""
     specs = [base[len(package) :]] if base.startswith(package) and base != package else []
     for owner, _, name, spec in state["requires"]:
-        if name == _canon(package) and spec and owner != _canon(package):
+        if name == canonical(package) and spec and owner != canonical(package):
             specs.append(spec)
     parts = [piece.strip() for spec in specs for piece in spec.split(",") if piece.strip()]
     joined = ",".join(dict.fromkeys(parts))  # each bound once, in the order met
@@ -110,7 +106,7 @@ def resolve(python: str, requirement: str, timeout_s: float) -> list[dict[str, s
     except ValueError as exc:
         raise PipRefused(f"pip's resolution report could not be read ({exc})") from None
     return [
-        {"name": _canon(item["metadata"]["name"]), "version": str(item["metadata"]["version"])}
+        {"name": canonical(item["metadata"]["name"]), "version": str(item["metadata"]["version"])}
         for item in report.get("install", [])
     ]
 
@@ -133,7 +129,9 @@ def plan_install(python: str | None, package: str, requirement: str, timeout_s: 
     try:
         resolved = resolve(python, wanted, timeout_s)
     except PipRefused as exc:
-        owners = [f"{o} {v} requires {n}{spec}" for o, v, n, spec in state["requires"] if n == _canon(package) and spec]
+        owners = [
+            f"{o} {v} requires {n}{spec}" for o, v, n, spec in state["requires"] if n == canonical(package) and spec
+        ]
         if owners and wanted != requirement:
             raise PipRefused(f"{requirement} does not fit the installed stack ({'; '.join(owners[:4])})") from exc
         raise
